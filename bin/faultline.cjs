@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+'use strict';
+require('../dist/cjs/cli/main.js').main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err) => { process.stderr.write(`faultline: ${err && err.message ? err.message : String(err)}\n`); process.exitCode = 1; },
+);

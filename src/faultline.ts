@@ -1,0 +1,303 @@
+import http from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Registry } from 'prom-client';
+import type { Catalog } from './catalog/types.js';
+import { loadCatalog } from './catalog/load.js';
+import type { FaultlineOptions, ResolvedOptions } from './config.js';
+import { resolveOptions } from './config.js';
+import { OnceLogger } from './log.js';
+import { DEFAULT_BUCKETS, DEFAULT_SERIES_LIMIT, Recorder } from './record/recorder.js';
+import { metricNames } from './record/names.js';
+import type { MetricNames } from './record/names.js';
+import { createBridgeRegistry } from './record/prom-client-bridge.js';
+import { RenderPlan, render } from './exporter/render.js';
+import type { ExpositionFormat } from './exporter/render.js';
+import { createEndpoint } from './exporter/handler.js';
+import { addOwner, findTracked, markInternalServer, removeOwner, trackResponse } from './hooks/runtime.js';
+import type { Tracked, TrackingOwner } from './hooks/runtime.js';
+
+/** One response to count by hand with `fl.observe()`. */
+export interface ObservedResponse {
+  /** The request method, e.g. `GET` (unknown methods are labelled `_OTHER`). */
+  readonly method: string;
+  /** The route template, e.g. `/items/:id`; `unmatched` when omitted. Never a raw URL. */
+  readonly route?: string;
+  /** The status code sent, an integer 100-999. */
+  readonly statusCode: number;
+  /** Seconds from request start to the end of the response; omitted = not observed in the histogram's sum. */
+  readonly durationSeconds?: number;
+}
+
+/** A request handler `(req, res)` that also fits Express's `(req, res, next)`. */
+export type MetricsHandler = (req: IncomingMessage, res: ServerResponse, next?: unknown) => void;
+
+class ResponseTrack implements Tracked {
+  route: string | undefined = undefined;
+  skip = false;
+  ended = false;
+  next: Tracked | undefined = undefined;
+  constructor(
+    readonly owner: TrackingOwner,
+    readonly start: number,
+    readonly method: number,
+  ) {}
+}
+
+/**
+ * One faultline instance: a catalog, the counts, the hooks that feed them and the endpoint
+ * that serves them. Create it with `createFaultline()`.
+ */
+export class Faultline implements TrackingOwner {
+  /** The catalog in use. */
+  readonly catalog: Catalog;
+  /** The options in effect. */
+  readonly options: ResolvedOptions;
+  /** The metric names in effect (with the prefix). */
+  readonly names: MetricNames;
+  /** @internal the counts */
+  readonly recorder: Recorder;
+  private readonly plan: RenderPlan;
+  private readonly log: OnceLogger;
+  private readonly servers = new WeakSet<object>();
+  private metricsServer: Server | undefined;
+  private bridge: Registry | undefined;
+  private handler: MetricsHandler | undefined;
+  private closed = false;
+
+  constructor(options: FaultlineOptions = {}) {
+    this.options = resolveOptions(options, { buckets: DEFAULT_BUCKETS, seriesLimit: DEFAULT_SERIES_LIMIT });
+    this.log = new OnceLogger(options.logger);
+    this.catalog = loadCatalog(options.catalog);
+    this.names = metricNames(this.options.prefix);
+    this.recorder = new Recorder({
+      catalog: this.catalog,
+      lang: this.options.lang,
+      seriesLimit: this.options.seriesLimit,
+      buckets: this.options.buckets,
+      methods: this.options.methods,
+    });
+    this.plan = new RenderPlan(this.names, this.recorder);
+    addOwner(this);
+  }
+
+  /**
+   * The prom-client Registry holding faultline's metrics, to merge with the application's own
+   * (`Registry.merge([register, fl.registry])`).
+   */
+  get registry(): Registry {
+    this.bridge ??= createBridgeRegistry(this.recorder, this.names);
+    return this.bridge;
+  }
+
+  /**
+   * Counts the requests of a node:http or node:https server (idempotent).
+   * @example
+   * ```ts
+   * const server = http.createServer(app);
+   * fl.instrument(server);
+   * ```
+   */
+  instrument(server: Server | object): this {
+    this.servers.add(server);
+    return this;
+  }
+
+  /**
+   * Counts one response by hand, for servers faultline cannot hook. Never throws: a bad value
+   * is counted in `faultline_internal_errors_total{kind="invalid_observation"}` and logged once.
+   * @example
+   * ```ts
+   * fl.observe({ method: 'GET', route: '/items/:id', statusCode: 404, durationSeconds: 0.012 });
+   * ```
+   */
+  observe(response: ObservedResponse): void {
+    try {
+      const code = response.statusCode;
+      const seconds = response.durationSeconds;
+      if (!Number.isInteger(code) || code < 100 || code > 999) {
+        this.fault('invalid_observation', new RangeError(`observe(): statusCode ${String(code)} is not an integer 100-999; not counted`));
+        return;
+      }
+      if (seconds !== undefined && !(Number.isFinite(seconds) && seconds >= 0)) {
+        this.fault('invalid_observation', new RangeError(`observe(): durationSeconds ${String(seconds)} is not a finite number >= 0; not counted`));
+        return;
+      }
+      const method = this.recorder.method(typeof response.method === 'string' ? response.method.toUpperCase() : undefined);
+      const route = this.recorder.route(typeof response.route === 'string' ? response.route : undefined);
+      this.recorder.response(method, route, code, seconds ?? -1);
+    } catch (err) {
+      this.fault('observe', err);
+    }
+  }
+
+  /**
+   * A handler serving the metrics inside an existing app (its requests are not counted).
+   * @example
+   * ```ts
+   * app.get('/metrics', fl.metricsHandler());
+   * ```
+   */
+  metricsHandler(): MetricsHandler {
+    this.handler ??= createEndpoint(
+      {
+        render: (format) => this.metrics(format),
+        skip: (req, res) => this.skip(req, res),
+        fault: (kind, err) => this.fault(`endpoint_${kind}`, err),
+      },
+      { token: this.options.token, maxConcurrentScrapes: this.options.maxConcurrentScrapes },
+    );
+    return this.handler;
+  }
+
+  /** Renders the metrics in the text format (default) or OpenMetrics. */
+  metrics(format: ExpositionFormat = 'text'): Promise<string> {
+    return Promise.resolve(render(this.recorder, this.plan, format));
+  }
+
+  /**
+   * Starts faultline's own metrics endpoint on `port`/`host` (defaults 9464 / 0.0.0.0). It does
+   * not keep the process alive. Rejects when the port cannot be bound.
+   */
+  listen(port = this.options.port ?? 9464, host = this.options.host): Promise<AddressInfo> {
+    const handle = this.metricsHandler();
+    const path = this.options.path;
+    const server = http.createServer((req, res) => {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      if ((q < 0 ? url : url.slice(0, q)) !== path) {
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('not found\n');
+        return;
+      }
+      handle(req, res);
+    });
+    markInternalServer(server);
+    server.on('clientError', (_err, socket) => socket.destroy());
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.fault('metrics_server', err));
+        server.unref();
+        this.metricsServer = server;
+        resolve(server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Stops counting and closes the metrics endpoint. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    removeOwner(this);
+    const server = this.metricsServer;
+    this.metricsServer = undefined;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  /** @internal TrackingOwner */
+  watches(server: unknown): boolean {
+    return this.options.attachAll || (typeof server === 'object' && server !== null && this.servers.has(server));
+  }
+
+  /** @internal TrackingOwner */
+  begin(req: IncomingMessage, _res: ServerResponse): Tracked {
+    const method = this.recorder.method(req.method);
+    this.recorder.requestStarted(method);
+    return new ResponseTrack(this, performance.now(), method);
+  }
+
+  /** @internal TrackingOwner: the response closed, sent or not. */
+  end(tracked: Tracked, res: ServerResponse): void {
+    const t = tracked as ResponseTrack;
+    try {
+      this.recorder.requestEnded(t.method);
+      if (t.skip || this.closed) return;
+      const route = this.recorder.route(t.route ?? this.matchRoute(res));
+      if (!res.writableFinished) {
+        this.recorder.aborted(t.method, route);
+        return;
+      }
+      const code = res.statusCode;
+      if (!Number.isInteger(code) || code < 100 || code > 999) {
+        this.fault('invalid_status', new RangeError(`a response finished with status ${String(code)}; not counted`));
+        return;
+      }
+      this.recorder.response(t.method, route, code, (performance.now() - t.start) / 1000);
+    } catch (err) {
+      this.fault('hook', err);
+    }
+  }
+
+  private matchRoute(res: ServerResponse): string | undefined {
+    const matcher = this.catalog.routes;
+    if (matcher === undefined) return undefined;
+    const url = res.req?.url;
+    if (url === undefined) return undefined;
+    const q = url.indexOf('?');
+    return matcher.match(q < 0 ? url : url.slice(0, q));
+  }
+
+  /**
+   * @internal for adapters: the tracking record of a request (created when the hook has not
+   * seen it), so the adapter can set the route template.
+   */
+  track(req: IncomingMessage, res: ServerResponse): Tracked {
+    return trackResponse(this, req, res);
+  }
+
+  /**
+   * Tells faultline the route template of a request on a plain node:http server (frameworks'
+   * adapters do this for you). Starts tracking the request if its server is not instrumented.
+   * @example
+   * ```ts
+   * http.createServer((req, res) => {
+   *   fl.setRoute(req, res, '/items/:id');
+   *   res.end('ok');
+   * });
+   * ```
+   */
+  setRoute(req: IncomingMessage, res: ServerResponse, route: string): void {
+    try {
+      (findTracked(this, res) ?? trackResponse(this, req, res)).route = route;
+    } catch (err) {
+      this.fault('set_route', err);
+    }
+  }
+
+  private skip(req: IncomingMessage, res: ServerResponse): void {
+    const t = findTracked(this, res);
+    if (t) t.skip = true;
+    void req;
+  }
+
+  /** @internal counts a fault inside faultline and logs it once per kind. */
+  fault(kind: string, err: unknown): void {
+    this.recorder.internalError(kind);
+    const message = err instanceof Error ? err.message : String(err);
+    this.log.once(kind, `${kind}: ${message} (counted in ${this.names.internalErrors}; further ones are not logged)`);
+  }
+}
+
+/**
+ * Creates a faultline instance. Options mirror the `FAULTLINE_*` environment variables.
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http';
+ * import { createFaultline } from 'faultline';
+ *
+ * const fl = createFaultline({ catalog: './catalog.yaml' });
+ * const server = http.createServer((req, res) => res.end('ok'));
+ * fl.instrument(server);
+ * await fl.listen(9464); // http://localhost:9464/metrics
+ * ```
+ */
+export function createFaultline(options: FaultlineOptions = {}): Faultline {
+  return new Faultline(options);
+}

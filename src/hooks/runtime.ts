@@ -1,0 +1,134 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+
+/**
+ * Process-wide state shared by every copy of faultline in the process (the ESM and CommonJS
+ * builds are two module copies; bundlers make more): one diagnostics_channel subscription,
+ * the list of live instances, and the per-response tracking protocol. Kept on globalThis under
+ * a registered symbol, with a version so that incompatible copies fail loudly instead of
+ * splitting counts.
+ */
+export const RUNTIME_VERSION = 1;
+const RUNTIME_KEY = Symbol.for('faultline.runtime');
+/** The property of a ServerResponse holding its chain of Tracked records. */
+export const TRACKED_KEY = Symbol.for('faultline.tracked');
+
+/** One instance's view of one response. Created by the instance, ended once by the runtime. */
+export interface Tracked {
+  readonly owner: TrackingOwner;
+  /** performance.now() when the request started. */
+  readonly start: number;
+  /** Route template, when an adapter or a route matcher told us. */
+  route: string | undefined;
+  /** The metrics endpoint's own requests are not counted. */
+  skip: boolean;
+  ended: boolean;
+  next: Tracked | undefined;
+}
+
+/** What the runtime needs from an instance. */
+export interface TrackingOwner {
+  /** Whether this instance counts requests of `server`. */
+  watches(server: unknown): boolean;
+  /** Makes the Tracked record for a new request (the runtime links it in). */
+  begin(req: IncomingMessage, res: ServerResponse): Tracked;
+  /** Called once when the response closed (sent or aborted). Must not throw. */
+  end(tracked: Tracked, res: ServerResponse): void;
+}
+
+interface Runtime {
+  readonly version: number;
+  readonly owners: Set<TrackingOwner>;
+  /** Servers that faultline itself runs (the metrics endpoint): never counted. */
+  readonly internalServers: WeakSet<object>;
+  /** The channel listener in use (from the copy that subscribed), if subscribed. */
+  listener: ((message: unknown) => void) | undefined;
+  readonly track: (owner: TrackingOwner, req: IncomingMessage, res: ServerResponse) => Tracked;
+}
+
+type WithTracked = ServerResponse & { [TRACKED_KEY]?: Tracked };
+
+function onResponseClose(this: WithTracked): void {
+  for (let t = this[TRACKED_KEY]; t !== undefined; t = t.next) {
+    if (t.ended) continue;
+    t.ended = true;
+    t.owner.end(t, this);
+  }
+}
+
+function track(owner: TrackingOwner, req: IncomingMessage, res: ServerResponse): Tracked {
+  const r = res as WithTracked;
+  const head = r[TRACKED_KEY];
+  for (let t = head; t !== undefined; t = t.next) if (t.owner === owner) return t;
+  const tracked = owner.begin(req, res);
+  tracked.next = head;
+  r[TRACKED_KEY] = tracked;
+  if (head === undefined) res.on('close', onResponseClose);
+  return tracked;
+}
+
+interface RequestStart {
+  request: IncomingMessage;
+  response: ServerResponse;
+  server: Server;
+}
+
+function onRequestStart(message: unknown): void {
+  const runtime = getRuntime();
+  const { request, response, server } = message as RequestStart;
+  if (runtime.internalServers.has(server)) return;
+  for (const owner of runtime.owners) {
+    if (owner.watches(server)) runtime.track(owner, request, response);
+  }
+}
+
+/** The process-wide runtime; created by the first copy of faultline that asks. */
+export function getRuntime(): Runtime {
+  const g = globalThis as { [RUNTIME_KEY]?: Runtime };
+  let runtime = g[RUNTIME_KEY];
+  if (runtime === undefined) {
+    runtime = { version: RUNTIME_VERSION, owners: new Set(), internalServers: new WeakSet(), listener: undefined, track };
+    g[RUNTIME_KEY] = runtime;
+  } else if (runtime.version !== RUNTIME_VERSION) {
+    throw new Error(
+      `two incompatible copies of faultline are loaded in this process (runtime versions ${runtime.version} and ${RUNTIME_VERSION}); install one version`,
+    );
+  }
+  return runtime;
+}
+
+/** Adds an instance to the runtime and subscribes to Node's HTTP server channel once. */
+export function addOwner(owner: TrackingOwner): void {
+  const runtime = getRuntime();
+  runtime.owners.add(owner);
+  if (runtime.listener === undefined) {
+    runtime.listener = onRequestStart;
+    diagnosticsChannel.subscribe('http.server.request.start', onRequestStart);
+  }
+}
+
+/** Removes an instance; the last one out unsubscribes. */
+export function removeOwner(owner: TrackingOwner): void {
+  const runtime = getRuntime();
+  runtime.owners.delete(owner);
+  if (runtime.owners.size === 0 && runtime.listener !== undefined) {
+    diagnosticsChannel.unsubscribe('http.server.request.start', runtime.listener);
+    runtime.listener = undefined;
+  }
+}
+
+/** Tracks a request for an instance (idempotent: adapters and the hook share the record). */
+export function trackResponse(owner: TrackingOwner, req: IncomingMessage, res: ServerResponse): Tracked {
+  return getRuntime().track(owner, req, res);
+}
+
+/** The Tracked record an instance has for a response, if any. */
+export function findTracked(owner: TrackingOwner, res: ServerResponse): Tracked | undefined {
+  for (let t = (res as WithTracked)[TRACKED_KEY]; t !== undefined; t = t.next) if (t.owner === owner) return t;
+  return undefined;
+}
+
+/** Marks a server as faultline's own (its requests are not counted). */
+export function markInternalServer(server: object): void {
+  getRuntime().internalServers.add(server);
+}

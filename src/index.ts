@@ -1,0 +1,23 @@
+// Every public name, listed explicitly.
+export { createFaultline, Faultline } from './faultline.js';
+export type { ObservedResponse, MetricsHandler } from './faultline.js';
+export { registered } from './registered.js';
+export type { FaultlineOptions, ResolvedOptions } from './config.js';
+export { ConfigError, optionsFromEnv } from './config.js';
+export { classify, categoryOfCode, pickText } from './classify/classify.js';
+export type { Classification, Operation } from './classify/classify.js';
+export { builtinCatalog } from './catalog/builtin.js';
+export { loadCatalog } from './catalog/load.js';
+export type { CatalogSource } from './catalog/load.js';
+export { catalogFromDocument, catalogFileSchema } from './catalog/file.js';
+export type { CatalogFile } from './catalog/file.js';
+export { CatalogError } from './catalog/errors.js';
+export { CATEGORIES, operationKey } from './catalog/types.js';
+export type { Catalog, CatalogEntry, Category, CodeRange, OperationCodes, RouteMatcher, Texts } from './catalog/types.js';
+export { DEFAULT_BUCKETS, DEFAULT_SERIES_LIMIT } from './record/recorder.js';
+export { metricNames } from './record/names.js';
+export type { MetricNames } from './record/names.js';
+export { STANDARD_METHODS, OTHER_METHOD, ROUTE_UNMATCHED, ROUTE_OVERFLOW } from './record/labels.js';
+export { negotiate } from './exporter/negotiate.js';
+export { CONTENT_TYPES } from './exporter/render.js';
+export type { ExpositionFormat } from './exporter/render.js';

@@ -1,0 +1,76 @@
+import { Registry } from 'prom-client';
+import type { Metric } from 'prom-client';
+import type { Recorder } from './recorder.js';
+import type { MetricNames } from './names.js';
+import { HELP } from './names.js';
+import { categoryOfCode, pickText } from '../classify/classify.js';
+
+type LabelValues = Record<string, string | number>;
+interface Sample { value: number; labels: LabelValues; metricName?: string }
+type MetricType = 'counter' | 'gauge' | 'histogram';
+
+/**
+ * A read-only prom-client metric over a Recorder: prom-client renders and aggregates it
+ * (Registry.merge, AggregatorRegistry) like its own, while faultline keeps counting in plain
+ * numbers. It implements the part of prom-client's Metric interface that a Registry calls.
+ */
+class BridgeMetric {
+  readonly aggregator = 'sum';
+  constructor(
+    // prom-client's OpenMetrics registry rewrites `name` of counters in place; we read it back.
+    public name: string,
+    readonly help: string,
+    readonly type: MetricType,
+    private readonly samples: () => Sample[],
+  ) {}
+  get(): Promise<{ name: string; help: string; type: MetricType; aggregator: string; values: Sample[] }> {
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.samples() });
+  }
+  reset(): void {
+    // faultline's counters are reset by creating a new instance, not through the registry
+  }
+}
+
+/** Builds the prom-client Registry that `fl.registry` exposes. */
+export function createBridgeRegistry(recorder: Recorder, names: MetricNames): Registry {
+  const registry = new Registry();
+  const add = (m: BridgeMetric): void => {
+    // BridgeMetric implements what Registry uses of Metric (name, help, type, get, reset, aggregator).
+    registry.registerMetric(m as unknown as Metric);
+  };
+  add(new BridgeMetric(names.responses, HELP.responses, 'counter', () =>
+    Array.from(recorder.responses.values(), (s) => ({
+      value: s.count,
+      labels: { method: s.method, route: s.route, code: s.code, category: s.category, documented: String(s.documented) },
+    })),
+  ));
+  add(new BridgeMetric(names.duration, HELP.duration, 'histogram', () => {
+    const out: Sample[] = [];
+    for (const s of recorder.responses.values()) {
+      const labels = { method: s.method, route: s.route, code: s.code, category: s.category };
+      let cumulative = 0;
+      recorder.buckets.forEach((le, i) => {
+        cumulative += s.buckets[i]!;
+        out.push({ value: cumulative, labels: { ...labels, le }, metricName: `${names.duration}_bucket` });
+      });
+      out.push({ value: s.count, labels: { ...labels, le: '+Inf' }, metricName: `${names.duration}_bucket` });
+      out.push({ value: s.sum, labels, metricName: `${names.duration}_sum` });
+      out.push({ value: s.count, labels, metricName: `${names.duration}_count` });
+    }
+    return out;
+  }));
+  add(new BridgeMetric(names.inFlight, HELP.inFlight, 'gauge', () =>
+    recorder.methodLabels.flatMap((method, i) =>
+      recorder.inFlight[i] !== 0 || recorder.methodSeen[i] === 1 ? [{ value: recorder.inFlight[i]!, labels: { method } }] : []),
+  ));
+  add(new BridgeMetric(names.aborted, HELP.aborted, 'counter', () =>
+    Array.from(recorder.aborts.values(), (s) => ({ value: s.count, labels: { method: s.method, route: s.route } })),
+  ));
+  add(new BridgeMetric(names.codeInfo, HELP.codeInfo, 'gauge', () =>
+    [...recorder.catalog.codes.values()].sort((a, b) => a.code - b.code).map((e) => ({
+      value: 1,
+      labels: { code: e.code, category: e.category ?? categoryOfCode(e.code), description: pickText(e.description, recorder.lang) },
+    })),
+  ));
+  return registry;
+}

@@ -1,0 +1,198 @@
+import type { Catalog } from '../catalog/types.js';
+import { classify } from '../classify/classify.js';
+import { AbortedSeries, ResponseSeries } from './series.js';
+import type { Exemplar } from './series.js';
+import {
+  OTHER_METHOD,
+  ROUTE_OVERFLOW,
+  ROUTE_UNMATCHED,
+  STANDARD_METHODS,
+  escapeLabelValue,
+  sanitizeRoute,
+} from './labels.js';
+
+/** The default histogram buckets: OpenTelemetry's HTTP duration advice, in seconds. */
+export const DEFAULT_BUCKETS: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+];
+/** The default number of label sets per metric before new ones go to route `overflow`. */
+export const DEFAULT_SERIES_LIMIT = 2000;
+
+/** What a Recorder needs to know. */
+export interface RecorderSettings {
+  readonly catalog: Catalog;
+  readonly lang: string;
+  readonly seriesLimit: number;
+  readonly buckets: readonly number[];
+  /** Extra methods labelled as themselves (upper-case). */
+  readonly methods: readonly string[];
+}
+
+// Key layout of a response series: route id * 2^16 + method index * 2^10 + code (< 1024).
+const ROUTE_FACTOR = 65536;
+const METHOD_FACTOR = 1024;
+const MAX_METHODS = 64;
+
+/**
+ * The counts of one faultline instance, kept as plain numbers in series objects found by an
+ * integer key. The hot path (`response`, `aborted`, `requestStarted`/`requestEnded`) allocates
+ * nothing once a label set has been seen; rendering reads the series directly.
+ */
+export class Recorder {
+  readonly buckets: Float64Array;
+  readonly seriesLimit: number;
+  readonly catalog: Catalog;
+  readonly lang: string;
+
+  /** Method labels by index; the last one is `_OTHER`. */
+  readonly methodLabels: readonly string[];
+  private readonly methodIndex = new Map<string, number>();
+  readonly otherMethod: number;
+  /** Requests in flight, by method index. */
+  readonly inFlight: Int32Array;
+  /** 1 for each method index that has had a request (its in-flight series is shown). */
+  readonly methodSeen: Uint8Array;
+
+  private readonly routeIds = new Map<string, number>();
+  private readonly routeLabels: string[] = [];
+  private readonly routeNames: string[] = [];
+  readonly unmatchedRoute: number;
+  readonly overflowRoute: number;
+
+  readonly responses = new Map<number, ResponseSeries>();
+  readonly aborts = new Map<number, AbortedSeries>();
+  /** Observations recorded under route `overflow`, by metric name. */
+  readonly overflowed = { responses: 0, aborted: 0 };
+  /** Faults inside faultline (never thrown into the application), by kind. */
+  readonly internalErrors = new Map<string, number>();
+
+  constructor(settings: RecorderSettings) {
+    this.catalog = settings.catalog;
+    this.lang = settings.lang;
+    this.seriesLimit = settings.seriesLimit;
+    this.buckets = Float64Array.from(settings.buckets);
+    const methods = [...STANDARD_METHODS];
+    for (const m of settings.methods) if (!methods.includes(m)) methods.push(m);
+    if (methods.length >= MAX_METHODS) throw new RangeError(`at most ${MAX_METHODS - 1} methods can be labelled, got ${methods.length}`);
+    methods.forEach((m, i) => this.methodIndex.set(m, i));
+    this.otherMethod = methods.length;
+    this.methodLabels = [...methods, OTHER_METHOD];
+    this.inFlight = new Int32Array(this.methodLabels.length);
+    this.methodSeen = new Uint8Array(this.methodLabels.length);
+    this.unmatchedRoute = this.internRoute(ROUTE_UNMATCHED);
+    this.overflowRoute = this.internRoute(ROUTE_OVERFLOW);
+  }
+
+  /** The index of a method's label (`_OTHER` for unknown ones). Case-sensitive, as HTTP is. */
+  method(method: string | undefined): number {
+    if (method === undefined) return this.otherMethod;
+    const idx = this.methodIndex.get(method);
+    return idx === undefined ? this.otherMethod : idx;
+  }
+
+  /** The id of a route template; past the series limit of distinct routes, `overflow`. */
+  route(route: string | undefined): number {
+    if (route === undefined) return this.unmatchedRoute;
+    const id = this.routeIds.get(route);
+    if (id !== undefined) return id;
+    if (this.routeNames.length >= this.seriesLimit + 2) return this.overflowRoute;
+    return this.internRoute(route);
+  }
+
+  private internRoute(raw: string): number {
+    const clean = sanitizeRoute(raw);
+    let id = this.routeIds.get(clean);
+    if (id === undefined) {
+      id = this.routeNames.length;
+      this.routeNames.push(clean);
+      this.routeLabels.push(escapeLabelValue(clean));
+      this.routeIds.set(clean, id);
+    }
+    if (clean !== raw) this.routeIds.set(raw, id);
+    return id;
+  }
+
+  /** The route template of an id. */
+  routeName(id: number): string {
+    return this.routeNames[id] ?? ROUTE_UNMATCHED;
+  }
+
+  requestStarted(method: number): void {
+    this.inFlight[method]! += 1;
+    this.methodSeen[method] = 1;
+  }
+
+  requestEnded(method: number): void {
+    this.inFlight[method]! -= 1;
+  }
+
+  /**
+   * Counts one completely sent response. `code` must be an integer 100-999 (Node's own limit).
+   * Returns the series, so that callers can attach an exemplar.
+   */
+  response(method: number, route: number, code: number, seconds: number): ResponseSeries {
+    let series = this.responses.get(route * ROUTE_FACTOR + method * METHOD_FACTOR + code);
+    if (series === undefined) series = this.newResponseSeries(method, route, code);
+    series.count += 1;
+    if (seconds >= 0) {
+      // Linear scan: 14 buckets, cheaper than a binary search at this size.
+      const bounds = this.buckets;
+      let i = 0;
+      while (i < bounds.length && seconds > bounds[i]!) i++;
+      series.buckets[i]! += 1;
+      series.sum += seconds;
+    } else {
+      series.buckets[0]! += 1;
+    }
+    return series;
+  }
+
+  private newResponseSeries(method: number, route: number, code: number): ResponseSeries {
+    if (this.responses.size >= this.seriesLimit && route !== this.overflowRoute) {
+      this.overflowed.responses += 1;
+      const key = this.overflowRoute * ROUTE_FACTOR + method * METHOD_FACTOR + code;
+      const existing = this.responses.get(key);
+      if (existing) return existing;
+      route = this.overflowRoute;
+    }
+    const methodLabel = this.methodLabels[method]!;
+    const routeName = this.routeName(route);
+    const c = classify(code, { method: methodLabel, route: routeName }, this.catalog, this.lang);
+    const histogramLabels = `method="${methodLabel}",route="${this.routeLabels[route]!}",code="${code}",category="${c.category}"`;
+    const series = new ResponseSeries(
+      methodLabel, routeName, code, c.category, c.documented,
+      histogramLabels, `${histogramLabels},documented="${c.documented ? 'true' : 'false'}"`,
+      this.buckets.length,
+    );
+    this.responses.set(route * ROUTE_FACTOR + method * METHOD_FACTOR + code, series);
+    return series;
+  }
+
+  /** Counts one request whose connection closed before its response was completely sent. */
+  aborted(method: number, route: number): void {
+    let series = this.aborts.get(route * MAX_METHODS + method);
+    if (series === undefined) {
+      if (this.aborts.size >= this.seriesLimit && route !== this.overflowRoute) {
+        this.overflowed.aborted += 1;
+        route = this.overflowRoute;
+        series = this.aborts.get(route * MAX_METHODS + method);
+      }
+      if (series === undefined) {
+        const methodLabel = this.methodLabels[method]!;
+        series = new AbortedSeries(methodLabel, this.routeName(route), `method="${methodLabel}",route="${this.routeLabels[route]!}"`);
+        this.aborts.set(route * MAX_METHODS + method, series);
+      }
+    }
+    series.count += 1;
+  }
+
+  /** Counts a fault inside faultline. */
+  internalError(kind: string): void {
+    this.internalErrors.set(kind, (this.internalErrors.get(kind) ?? 0) + 1);
+  }
+
+  /** Attaches an exemplar to a series (OpenMetrics scrapes show it). */
+  setExemplar(series: ResponseSeries, exemplar: Exemplar): void {
+    series.exemplar = exemplar;
+  }
+}

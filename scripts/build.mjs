@@ -2,10 +2,10 @@
 // Plain tsc, twice: tsdown needs Node 22 and tsup's type build breaks on newer TypeScript
 // (../shared/toolchain.md).
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 
 const tsc = new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname;
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// dist/ is not wiped first: tests in other processes may be reading it while we rebuild.
 for (const config of ['tsconfig.build.json', 'tsconfig.build.cjs.json']) {
   execFileSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit' });
 }

@@ -134,6 +134,7 @@ export class Recorder {
     let series = this.responses.get(route * ROUTE_FACTOR + method * METHOD_FACTOR + code);
     if (series === undefined) series = this.newResponseSeries(method, route, code);
     series.count += 1;
+    if (series.overflow) this.overflowed.responses += 1;
     if (seconds >= 0) {
       // Linear scan: 14 buckets, cheaper than a binary search at this size.
       const bounds = this.buckets;
@@ -149,7 +150,6 @@ export class Recorder {
 
   private newResponseSeries(method: number, route: number, code: number): ResponseSeries {
     if (this.responses.size >= this.seriesLimit && route !== this.overflowRoute) {
-      this.overflowed.responses += 1;
       const key = this.overflowRoute * ROUTE_FACTOR + method * METHOD_FACTOR + code;
       const existing = this.responses.get(key);
       if (existing) return existing;
@@ -160,7 +160,7 @@ export class Recorder {
     const c = classify(code, { method: methodLabel, route: routeName }, this.catalog, this.lang);
     const histogramLabels = `method="${methodLabel}",route="${this.routeLabels[route]!}",code="${code}",category="${c.category}"`;
     const series = new ResponseSeries(
-      methodLabel, routeName, code, c.category, c.documented,
+      methodLabel, routeName, code, c.category, c.documented, route === this.overflowRoute,
       histogramLabels, `${histogramLabels},documented="${c.documented ? 'true' : 'false'}"`,
       this.buckets.length,
     );
@@ -173,17 +173,17 @@ export class Recorder {
     let series = this.aborts.get(route * MAX_METHODS + method);
     if (series === undefined) {
       if (this.aborts.size >= this.seriesLimit && route !== this.overflowRoute) {
-        this.overflowed.aborted += 1;
         route = this.overflowRoute;
         series = this.aborts.get(route * MAX_METHODS + method);
       }
       if (series === undefined) {
         const methodLabel = this.methodLabels[method]!;
-        series = new AbortedSeries(methodLabel, this.routeName(route), `method="${methodLabel}",route="${this.routeLabels[route]!}"`);
+        series = new AbortedSeries(methodLabel, this.routeName(route), route === this.overflowRoute, `method="${methodLabel}",route="${this.routeLabels[route]!}"`);
         this.aborts.set(route * MAX_METHODS + method, series);
       }
     }
     series.count += 1;
+    if (series.overflow) this.overflowed.aborted += 1;
   }
 
   /** Counts a fault inside faultline. */

@@ -15,6 +15,8 @@ export class ResponseSeries {
     readonly code: number,
     readonly category: Category,
     readonly documented: boolean,
+    /** True for the series of route `overflow` (label sets past the series limit). */
+    readonly overflow: boolean,
     /** Escaped `method="..",route="..",code="..",category=".."` (the histogram's labels). */
     readonly histogramLabels: string,
     /** The histogram's labels plus `documented=".."` (the counter's labels). */
@@ -31,6 +33,8 @@ export class AbortedSeries {
   constructor(
     readonly method: string,
     readonly route: string,
+    /** True for the series of route `overflow`. */
+    readonly overflow: boolean,
     /** Escaped `method="..",route=".."`. */
     readonly labels: string,
   ) {}

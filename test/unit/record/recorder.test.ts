@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { Recorder, DEFAULT_BUCKETS } from '../../../src/record/recorder.js';
+import { builtinCatalog } from '../../../src/index.js';
+
+function recorder(seriesLimit = 2000, methods: string[] = []): Recorder {
+  return new Recorder({ catalog: builtinCatalog(), lang: 'en', seriesLimit, buckets: DEFAULT_BUCKETS, methods });
+}
+
+describe('Recorder', () => {
+  it('normalises methods: the standard set, configured extras, everything else _OTHER', () => {
+    const r = recorder(2000, ['PROPFIND']);
+    const label = (m: string | undefined): string => r.methodLabels[r.method(m)]!;
+    expect(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'].map(label)).toEqual(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+    expect(label('PROPFIND')).toBe('PROPFIND');
+    expect(label('PURGE')).toBe('_OTHER');
+    expect(label('get')).toBe('_OTHER');
+    expect(label(undefined)).toBe('_OTHER');
+  });
+
+  it('reuses one series per label set and fills histogram buckets', () => {
+    const r = recorder();
+    const get = r.method('GET');
+    const route = r.route('/items/:id');
+    const a = r.response(get, route, 200, 0.003);
+    const b = r.response(get, route, 200, 0.2);
+    r.response(get, route, 200, 12);
+    expect(a).toBe(b);
+    expect(a.count).toBe(3);
+    expect(Array.from(a.buckets)).toEqual([1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(a.sum).toBeCloseTo(12.203, 10);
+    expect(a.counterLabels).toBe('method="GET",route="/items/:id",code="200",category="success",documented="true"');
+    expect(a.histogramLabels).toBe('method="GET",route="/items/:id",code="200",category="success"');
+  });
+
+  it('puts new label sets past the series limit under route overflow, keeping totals exact', () => {
+    const r = recorder(3);
+    const get = r.method('GET');
+    for (let i = 0; i < 10; i++) r.response(get, r.route(`/r${i}`), 200, 0.01);
+    r.response(get, r.route('/r0'), 200, 0.01); // an existing series keeps counting
+    const routes = [...r.responses.values()].map((s) => `${s.route}=${s.count}`);
+    expect(routes).toEqual(['/r0=2', '/r1=1', '/r2=1', 'overflow=7']);
+    expect(r.overflowed.responses).toBe(7);
+  });
+
+  it('bounds distinct routes, escapes and sanitises route labels', () => {
+    const r = recorder(2);
+    expect(r.routeName(r.route('/a'))).toBe('/a');
+    expect(r.routeName(r.route('/b'))).toBe('/b');
+    expect(r.routeName(r.route('/c'))).toBe('overflow');
+    const q = recorder();
+    const s = q.response(q.method('GET'), q.route('/x"\\\ny'), 200, 0);
+    expect(s.route).toBe('/x"\\ y');
+    expect(s.histogramLabels).toBe('method="GET",route="/x\\"\\\\ y",code="200",category="success"');
+    expect(q.routeName(q.route('x'.repeat(300)))).toBe('x'.repeat(256));
+    expect(q.routeName(q.route('/\ud800'))).toBe('/\ufffd');
+    expect(q.routeName(q.route(''))).toBe('unmatched');
+  });
+
+  it('counts aborts per (method, route) and in-flight per method', () => {
+    const r = recorder();
+    const post = r.method('POST');
+    r.requestStarted(post);
+    r.requestStarted(post);
+    expect(r.inFlight[post]).toBe(2);
+    r.requestEnded(post);
+    r.requestEnded(post);
+    r.aborted(post, r.unmatchedRoute);
+    r.aborted(post, r.unmatchedRoute);
+    expect(r.inFlight[post]).toBe(0);
+    expect([...r.aborts.values()].map((s) => [s.labels, s.count])).toEqual([['method="POST",route="unmatched"', 2]]);
+  });
+});

@@ -1,0 +1,100 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { byLabels, parseExposition, total } from '../helpers/exposition.js';
+import { request, waitFor } from '../helpers/net.js';
+import { expectedByCode, sendPlan } from '../helpers/plan.js';
+import { freePort } from '../helpers/prometheus.js';
+
+const root = join(import.meta.dirname, '../..');
+const ESM_REGISTER = join(root, 'dist/esm/register.js');
+const CJS_REGISTER = join(root, 'dist/cjs/register.js');
+const FIXTURES = join(root, 'test/fixtures/core');
+
+/** A fixture app in a subprocess; resolves once it printed its port. */
+export async function startApp(flag: '--import' | '--require', env: Record<string, string>): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
+  const [register, app] = flag === '--import' ? [ESM_REGISTER, 'app.mjs'] : [CJS_REGISTER, 'app.cjs'];
+  const child = spawn(process.execPath, [flag, register, join(FIXTURES, app)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`app exited with ${code}: ${stderr}`)));
+  });
+  return { child, port, stderr: () => stderr };
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+});
+
+beforeAll(() => {
+  const built = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(CJS_REGISTER)})`], { env: { ...process.env, FAULTLINE_PORT: 'x' } });
+  if (built.status === null) throw new Error('dist/ is missing: run npm run build');
+});
+
+describe.each([['--import'], ['--require']] as const)('zero-code attach with %s', (flag) => {
+  it('counts the plan exactly and serves it on FAULTLINE_PORT', async () => {
+    const metricsPort = await freePort();
+    const app = await startApp(flag, { FAULTLINE_PORT: String(metricsPort), FAULTLINE_HOST: '127.0.0.1' });
+    children.push(app.child);
+    await sendPlan(app.port);
+    const scrape = await waitFor(async () => {
+      const a = await request(metricsPort, { path: '/metrics' });
+      const s = parseExposition(a.body.toString());
+      return total(s, 'http_server_responses_total') === 500 ? s : undefined;
+    }, 5000, 'the plan to be counted');
+    expect(byLabels(scrape, 'http_server_responses_total', ['method', 'code', 'category', 'documented'])).toEqual(expectedByCode());
+    expect(app.stderr()).toBe('');
+  });
+
+  it('honours FAULTLINE_PATH and FAULTLINE_TOKEN', async () => {
+    const metricsPort = await freePort();
+    const app = await startApp(flag, { FAULTLINE_PORT: String(metricsPort), FAULTLINE_HOST: '127.0.0.1', FAULTLINE_PATH: '/internal/metrics', FAULTLINE_TOKEN: 'token-123456' });
+    children.push(app.child);
+    await request(app.port, { path: '/code/503' });
+    expect((await request(metricsPort, { path: '/metrics' })).status).toBe(404);
+    expect((await request(metricsPort, { path: '/internal/metrics' })).status).toBe(401);
+    const ok = await request(metricsPort, { path: '/internal/metrics', headers: { authorization: 'Bearer token-123456' } });
+    expect(byLabels(parseExposition(ok.body.toString()), 'http_server_responses_total', ['code', 'category'])).toEqual({ '503|service_fault': 1 });
+  });
+
+  it('keeps the service running when the metrics port is taken, and says so once', async () => {
+    const blocker = createServer();
+    const taken = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+    const app = await startApp(flag, { FAULTLINE_PORT: String(taken), FAULTLINE_HOST: '127.0.0.1' });
+    children.push(app.child);
+    expect((await request(app.port, { path: '/code/200' })).status).toBe(200);
+    await waitFor(() => (app.stderr() ? true : undefined), 3000, 'the log line');
+    expect(app.stderr()).toBe(`faultline: metrics_server: metrics endpoint not started on 127.0.0.1:${taken} (EADDRINUSE); the service keeps running without it (counted in faultline_internal_errors_total; further ones are not logged)\n`);
+    blocker.close();
+  });
+});
+
+describe('bad configuration stops start-up with one line naming the variable', () => {
+  it.each([
+    [{ FAULTLINE_PORT: 'abc' }, 'faultline: FAULTLINE_PORT="abc" is not a port number (0-65535)\n'],
+    [{ FAULTLINE_HOST: 'no such host' }, 'faultline: FAULTLINE_HOST="no such host" is not a host name or address\n'],
+    [{ FAULTLINE_PATH: 'metrics' }, 'faultline: FAULTLINE_PATH="metrics" must be a path starting with "/" without spaces, "?" or "#"\n'],
+    [{ FAULTLINE_LANG: '??' }, 'faultline: FAULTLINE_LANG="??" is not a language tag such as "en" or "zh"\n'],
+    [{ FAULTLINE_TOKEN: 'short' }, 'faultline: FAULTLINE_TOKEN="***" must be at least 8 characters without spaces\n'],
+    [{ FAULTLINE_EXPORTER: 'statsd' }, 'faultline: FAULTLINE_EXPORTER="statsd" must be "prometheus" or "otel"\n'],
+    [{ FAULTLINE_SERIES_LIMIT: 'lots' }, 'faultline: FAULTLINE_SERIES_LIMIT="lots" is not a positive integer\n'],
+    [{ FAULTLINE_CATALOG: '/nonexistent/catalog.yaml' }, 'faultline: FAULTLINE_CATALOG: catalog /nonexistent/catalog.yaml: cannot read the file (ENOENT)\n'],
+  ])('%o', (env, message) => {
+    for (const [flag, register] of [['--import', ESM_REGISTER], ['--require', CJS_REGISTER]] as const) {
+      const r = spawnSync(process.execPath, [flag, register, '-e', 'console.log("app ran")'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(message);
+      expect(r.stdout).toBe('');
+    }
+  });
+});

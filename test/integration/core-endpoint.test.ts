@@ -94,7 +94,7 @@ describe('the metrics endpoint with a token', () => {
     ['token without scheme', { authorization: 's3cret-token' }],
     ['garbage', { authorization: '\u00ff'.repeat(2000) }],
   ])('401 with %s, without leaking metric names', async (_name, headers) => {
-    const a = await request(port, { path: '/metrics', headers: headers as Record<string, string> });
+    const a = await request(port, { path: '/metrics', headers: headers });
     expect(a.status).toBe(401);
     expect(a.headers['www-authenticate']).toBe('Bearer realm="faultline"');
     expect(a.body.toString()).toBe('unauthorized\n');

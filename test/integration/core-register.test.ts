@@ -18,10 +18,10 @@ export async function startApp(flag: '--import' | '--require', env: Record<strin
   const [register, app] = flag === '--import' ? [ESM_REGISTER, 'app.mjs'] : [CJS_REGISTER, 'app.cjs'];
   const child = spawn(process.execPath, [flag, register, join(FIXTURES, app)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n')[0];
       if (out.includes('\n') && line) resolve((JSON.parse(line) as { port: number }).port);

@@ -17,6 +17,8 @@ import type { ExpositionFormat } from './exporter/render.js';
 import { createEndpoint } from './exporter/handler.js';
 import { addOwner, findTracked, markInternalServer, removeOwner, trackResponse } from './hooks/runtime.js';
 import type { Tracked, TrackingOwner } from './hooks/runtime.js';
+import { completelySent, isRequestEmitter } from './hooks/http2.js';
+import { registered } from './registered.js';
 
 /** One response to count by hand with `fl.observe()`. */
 export interface ObservedResponse {
@@ -80,6 +82,12 @@ export class Faultline implements TrackingOwner {
     });
     this.plan = new RenderPlan(this.names, this.recorder);
     addOwner(this);
+    if (registered() !== undefined) {
+      // Two instances count the same responses into two registries: never do that silently.
+      this.log.log(
+        'warning: faultline/register is already counting every server of this process; this second instance counts the same responses again. Use registered() to reuse the registered instance.',
+      );
+    }
   }
 
   /**
@@ -92,7 +100,9 @@ export class Faultline implements TrackingOwner {
   }
 
   /**
-   * Counts the requests of a node:http or node:https server (idempotent).
+   * Counts the requests of a node:http or node:https server, or of a `node:http2` server's
+   * compat API (hooked through its 'request' event: Node 20 has no HTTP/2 diagnostics
+   * channels). Idempotent.
    * @example
    * ```ts
    * const server = http.createServer(app);
@@ -100,7 +110,19 @@ export class Faultline implements TrackingOwner {
    * ```
    */
   instrument(server: Server | object): this {
+    if (this.servers.has(server)) return this;
     this.servers.add(server);
+    // HTTP/2 servers publish no diagnostics_channel events on Node 20: listen to 'request'.
+    if (isRequestEmitter(server)) {
+      server.prependListener('request', (req, res) => {
+        if (this.closed) return;
+        try {
+          trackResponse(this, req, res);
+        } catch (err) {
+          this.fault('hook', err);
+        }
+      });
+    }
     return this;
   }
 
@@ -219,7 +241,7 @@ export class Faultline implements TrackingOwner {
       this.recorder.requestEnded(t.method);
       if (t.skip || this.closed) return;
       const route = this.recorder.route(t.route ?? this.matchRoute(res));
-      if (!res.writableFinished) {
+      if (!completelySent(res)) {
         this.recorder.aborted(t.method, route);
         return;
       }

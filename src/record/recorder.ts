@@ -7,6 +7,7 @@ import {
   ROUTE_OVERFLOW,
   ROUTE_UNMATCHED,
   STANDARD_METHODS,
+  MAX_ROUTE_LENGTH,
   escapeLabelValue,
   sanitizeRoute,
 } from './labels.js';
@@ -92,10 +93,9 @@ export class Recorder {
 
   /** The id of a route template; past the series limit of distinct routes, `overflow`. */
   route(route: string | undefined): number {
-    if (route === undefined) return this.unmatchedRoute;
+    if (typeof route !== 'string') return this.unmatchedRoute;
     const id = this.routeIds.get(route);
     if (id !== undefined) return id;
-    if (this.routeNames.length >= this.seriesLimit + 2) return this.overflowRoute;
     return this.internRoute(route);
   }
 
@@ -103,12 +103,17 @@ export class Recorder {
     const clean = sanitizeRoute(raw);
     let id = this.routeIds.get(clean);
     if (id === undefined) {
+      if (this.routeNames.length >= this.seriesLimit + 2) return this.overflowRoute;
       id = this.routeNames.length;
       this.routeNames.push(clean);
       this.routeLabels.push(escapeLabelValue(clean));
       this.routeIds.set(clean, id);
     }
-    if (clean !== raw) this.routeIds.set(raw, id);
+    // Raw spellings of a cleaned label are remembered only while few and short: distinct long
+    // strings sharing one 256-character prefix must not grow the map without end.
+    if (clean !== raw && raw.length <= 4 * MAX_ROUTE_LENGTH && this.routeIds.size < 2 * (this.seriesLimit + 2)) {
+      this.routeIds.set(raw, id);
+    }
     return id;
   }
 

@@ -150,7 +150,7 @@ describe('handlers that destroy or throw (F3, F4, F5)', () => {
     const env = process.env['NODE_ENV'];
     process.env['NODE_ENV'] = 'test';
     try {
-      const answers = await Promise.all([...Array(5).fill('/boom'), ...Array(5).fill('/async')].map((path: string) => request(port, { path })));
+      const answers = await Promise.all([...Array<string>(5).fill('/boom'), ...Array<string>(5).fill('/async')].map((path) => request(port, { path })));
       expect(answers.map((a) => a.status)).toEqual(Array(10).fill(500));
     } finally {
       process.env['NODE_ENV'] = env;

@@ -12,6 +12,10 @@ import { DEFAULT_BUCKETS, DEFAULT_SERIES_LIMIT, Recorder } from './record/record
 import { metricNames } from './record/names.js';
 import type { MetricNames } from './record/names.js';
 import { createBridgeRegistry } from './record/prom-client-bridge.js';
+import { OtelSink } from './record/otel-sink.js';
+import { linkActiveSpan } from './record/trace-link.js';
+import { isExporterServer } from './hooks/exporter-servers.js';
+import type { ResponseSeries } from './record/series.js';
 import { RenderPlan, render } from './exporter/render.js';
 import type { ExpositionFormat } from './exporter/render.js';
 import { createEndpoint } from './exporter/handler.js';
@@ -66,6 +70,8 @@ export class Faultline implements TrackingOwner {
   private metricsServer: Server | undefined;
   private bridge: Registry | undefined;
   private handler: MetricsHandler | undefined;
+  /** The OpenTelemetry mirror (`exporter: 'otel'`). */
+  private readonly otel: OtelSink | undefined;
   private closed = false;
 
   constructor(options: FaultlineOptions = {}) {
@@ -81,6 +87,7 @@ export class Faultline implements TrackingOwner {
       methods: this.options.methods,
     });
     this.plan = new RenderPlan(this.names, this.recorder);
+    this.otel = this.options.exporter === 'otel' ? new OtelSink(this.recorder, this.options.prefix, (kind, err) => this.fault(kind, err)) : undefined;
     addOwner(this);
     if (registered() !== undefined) {
       // Two instances count the same responses into two registries: never do that silently.
@@ -148,7 +155,7 @@ export class Faultline implements TrackingOwner {
       }
       const method = this.recorder.method(typeof response.method === 'string' ? response.method.toUpperCase() : undefined);
       const route = this.recorder.route(typeof response.route === 'string' ? response.route : undefined);
-      this.recorder.response(method, route, code, seconds ?? -1);
+      this.counted(this.recorder.response(method, route, code, seconds ?? -1), seconds ?? -1);
     } catch (err) {
       this.fault('observe', err);
     }
@@ -214,6 +221,7 @@ export class Faultline implements TrackingOwner {
     if (this.closed) return;
     this.closed = true;
     removeOwner(this);
+    this.otel?.close();
     const server = this.metricsServer;
     this.metricsServer = undefined;
     if (server) {
@@ -224,7 +232,8 @@ export class Faultline implements TrackingOwner {
 
   /** @internal TrackingOwner */
   watches(server: unknown): boolean {
-    return this.options.attachAll || (typeof server === 'object' && server !== null && this.servers.has(server));
+    if (this.options.attachAll) return !isExporterServer(server);
+    return typeof server === 'object' && server !== null && this.servers.has(server);
   }
 
   /** @internal TrackingOwner */
@@ -250,10 +259,21 @@ export class Faultline implements TrackingOwner {
         this.fault('invalid_status', new RangeError(`a response finished with status ${String(code)}; not counted`));
         return;
       }
-      this.recorder.response(t.method, route, code, (performance.now() - t.start) / 1000);
+      const seconds = (performance.now() - t.start) / 1000;
+      this.counted(this.recorder.response(t.method, route, code, seconds), seconds);
     } catch (err) {
       this.fault('hook', err);
     }
+  }
+
+  /** After a response was counted: tag the active server span (+ exemplars), mirror to OpenTelemetry. */
+  private counted(series: ResponseSeries, seconds: number): void {
+    try {
+      linkActiveSpan(series, this.recorder.buckets, seconds);
+    } catch (err) {
+      this.fault('trace_link', err);
+    }
+    this.otel?.response(series, seconds);
   }
 
   private matchRoute(res: ServerResponse): string | undefined {

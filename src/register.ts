@@ -29,6 +29,8 @@ function start(): void {
     fail(err instanceof Error ? err.message : String(err));
   }
   g[REGISTERED_KEY] = fl;
+  // FAULTLINE_EXPORTER=otel: the service's OpenTelemetry SDK exports; open no port.
+  if (fl.options.exporter === 'otel') return;
   const port = fl.options.port ?? 9464;
   fl.listen(port).catch((err: NodeJS.ErrnoException) => {
     fl.fault('metrics_server', new Error(`metrics endpoint not started on ${fl.options.host}:${port} (${err.code ?? err.message}); the service keeps running without it`));

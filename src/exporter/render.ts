@@ -67,9 +67,11 @@ export function render(recorder: Recorder, plan: RenderPlan, format: ExpositionF
   for (const s of recorder.responses.values()) {
     let cumulative = 0;
     const prefix = bucketName + s.histogramLabels;
+    // Bucket exemplars (OpenMetrics only): the latest traced response in that bucket.
+    const exemplars = om ? s.bucketExemplars : undefined;
     for (let i = 0; i < le.length; i++) {
       cumulative += s.buckets[i]!;
-      chunk += `${prefix}${le[i]!}${cumulative}\n`;
+      chunk += `${prefix}${le[i]!}${cumulative}${exemplars === undefined ? '\n' : exemplarSuffix(exemplars[i])}`;
     }
     chunk += `${n.duration}_sum{${s.histogramLabels}} ${formatNumber(s.sum)}\n${n.duration}_count{${s.histogramLabels}} ${s.count}\n`;
     if (chunk.length > 65536) { out.push(chunk); chunk = ''; }

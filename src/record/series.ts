@@ -1,3 +1,4 @@
+import type { Attributes } from '@opentelemetry/api';
 import type { Category } from '../catalog/types.js';
 
 /** One (method, route, code) label set: the counter and the histogram series it feeds. */
@@ -6,8 +7,12 @@ export class ResponseSeries {
   sum = 0;
   /** Non-cumulative bucket counts; the last slot is the +Inf bucket. */
   readonly buckets: Float64Array;
-  /** An exemplar (OpenMetrics) for the latest fault, filled by the tracing integration. */
+  /** An exemplar (OpenMetrics) for the latest traced response, filled by the tracing integration. */
   exemplar: Exemplar | undefined = undefined;
+  /** Per bucket (same slots as `buckets`), the exemplar of the latest traced response in it; allocated on the first one. */
+  bucketExemplars: (Exemplar | undefined)[] | undefined = undefined;
+  /** OpenTelemetry attribute objects of this label set, built once by the otel sink (`exporter: 'otel'`). */
+  otelAttributes: ResponseAttributes | undefined = undefined;
 
   constructor(
     readonly method: string,
@@ -30,6 +35,8 @@ export class ResponseSeries {
 /** One (method, route) label set of the aborted-requests counter. */
 export class AbortedSeries {
   count = 0;
+  /** OpenTelemetry attributes of this label set, built once by the otel sink. */
+  otelAttributes: Attributes | undefined = undefined;
   constructor(
     readonly method: string,
     readonly route: string,
@@ -47,4 +54,12 @@ export interface Exemplar {
   readonly value: number;
   /** Seconds since the epoch. */
   readonly timestamp: number;
+}
+
+/** The OpenTelemetry attribute objects of one response label set (built once, reused). */
+export interface ResponseAttributes {
+  /** method, route, code, category, documented. */
+  readonly counter: Attributes;
+  /** method, route, code, category. */
+  readonly histogram: Attributes;
 }

@@ -1,0 +1,63 @@
+import { TraceFlags, context, createContextKey, trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
+import type { ResponseSeries } from './series.js';
+
+/** Span attribute: the response's fault category (`client_fault`, `service_fault`, ...). */
+export const ATTR_FAULTLINE_CATEGORY = 'faultline.category';
+/** Span attribute: whether the catalog documents the response's code (a boolean). */
+export const ATTR_FAULTLINE_DOCUMENTED = 'faultline.documented';
+
+// The context key under which @opentelemetry/core keeps the RPC metadata; instrumentation-http
+// stores its server span there, so it is found even when a child span is active (the way
+// instrumentation-express finds the span to name). createContextKey uses Symbol.for, so this
+// is the same key as core's without depending on @opentelemetry/core.
+const RPC_METADATA_KEY = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA');
+
+interface RpcMetadata {
+  readonly type?: unknown;
+  readonly span?: Span;
+}
+
+/**
+ * The server span of the current request, if one is active and recording: the span that
+ * instrumentation-http put in the context's RPC metadata, else the active span. Without an
+ * OpenTelemetry SDK the api's no-op context holds nothing and this is two map reads.
+ * @example
+ * ```ts
+ * activeServerSpan()?.setAttribute('faultline.category', 'service_fault');
+ * ```
+ */
+export function activeServerSpan(): Span | undefined {
+  const ctx = context.active();
+  const rpc = ctx.getValue(RPC_METADATA_KEY) as RpcMetadata | undefined;
+  const span = rpc !== undefined && rpc.type === 'http' && rpc.span !== undefined ? rpc.span : trace.getSpan(ctx);
+  return span !== undefined && span.isRecording() ? span : undefined;
+}
+
+/**
+ * Links a counted response to the active server span, if any: tags the span with
+ * `faultline.category` and `faultline.documented` (status and `error.type` stay
+ * OpenTelemetry's), and when the span is sampled keeps its ids as the series' exemplars, for
+ * the counter (value 1) and for the histogram bucket of `seconds`. Called once per counted
+ * response, in the context the response finished in; must not throw (callers guard).
+ * @example
+ * ```ts
+ * const series = recorder.response(method, route, 503, 0.2);
+ * linkActiveSpan(series, recorder.buckets, 0.2);
+ * ```
+ */
+export function linkActiveSpan(series: ResponseSeries, bounds: Float64Array, seconds: number): void {
+  const span = activeServerSpan();
+  if (span === undefined) return;
+  span.setAttribute(ATTR_FAULTLINE_CATEGORY, series.category);
+  span.setAttribute(ATTR_FAULTLINE_DOCUMENTED, series.documented);
+  const sc = span.spanContext();
+  if ((sc.traceFlags & TraceFlags.SAMPLED) === 0) return;
+  const timestamp = Date.now() / 1000;
+  series.exemplar = { traceId: sc.traceId, spanId: sc.spanId, value: 1, timestamp };
+  const value = seconds >= 0 ? seconds : 0;
+  let i = 0;
+  while (i < bounds.length && value > bounds[i]!) i++;
+  const slots = (series.bucketExemplars ??= new Array<undefined>(bounds.length + 1).fill(undefined));
+  slots[i] = { traceId: sc.traceId, spanId: sc.spanId, value, timestamp };
+}

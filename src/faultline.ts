@@ -21,6 +21,12 @@ import type { ExpositionFormat } from './exporter/render.js';
 import { createEndpoint } from './exporter/handler.js';
 import { addOwner, findTracked, markInternalServer, removeOwner, trackResponse } from './hooks/runtime.js';
 import type { Tracked, TrackingOwner } from './hooks/runtime.js';
+import { expressMiddleware } from './hooks/express.js';
+import type { ExpressMiddleware } from './hooks/express.js';
+import { fastifyPlugin } from './hooks/fastify.js';
+import type { FastifyPlugin } from './hooks/fastify.js';
+import { koaMiddleware } from './hooks/koa.js';
+import type { KoaMiddleware } from './hooks/koa.js';
 import { completelySent, isRequestEmitter } from './hooks/http2.js';
 import { registered } from './registered.js';
 
@@ -310,6 +316,47 @@ export class Faultline implements TrackingOwner {
     } catch (err) {
       this.fault('set_route', err);
     }
+  }
+
+  /**
+   * Express 4/5 middleware, placed first: counts each response once and labels it with the full
+   * route template, mount paths of nested routers included (`/v3/:project_id/instances/:id`);
+   * `unmatched` for Express's 404.
+   * @example
+   * ```ts
+   * const app = express();
+   * app.use(fl.express());
+   * ```
+   */
+  express(): ExpressMiddleware {
+    return expressMiddleware(this);
+  }
+
+  /**
+   * The Fastify 5 plugin (a `fastify-plugin`; the same value every time, registering it again
+   * is harmless): route = `request.routeOptions.url`, `unmatched` for Fastify's 404.
+   * @example
+   * ```ts
+   * const app = Fastify();
+   * await app.register(fl.fastify);
+   * ```
+   */
+  get fastify(): FastifyPlugin {
+    return fastifyPlugin(this);
+  }
+
+  /**
+   * Koa 2/3 middleware, placed first: route = @koa/router's matched template; thrown errors
+   * count as the status Koa sends.
+   * @example
+   * ```ts
+   * const app = new Koa();
+   * app.use(fl.koa());
+   * app.use(router.routes()).use(router.allowedMethods());
+   * ```
+   */
+  koa(): KoaMiddleware {
+    return koaMiddleware(this);
   }
 
   private skip(req: IncomingMessage, res: ServerResponse): void {

@@ -1,6 +1,9 @@
 // Every public name, listed explicitly.
 export { createFaultline, Faultline } from './faultline.js';
 export type { ObservedResponse, MetricsHandler } from './faultline.js';
+export type { ExpressMiddleware } from './hooks/express.js';
+export type { FastifyPlugin, FastifyInstanceLike, FastifyRequestLike, FastifyReplyLike } from './hooks/fastify.js';
+export type { KoaMiddleware, KoaContextLike } from './hooks/koa.js';
 export { registered } from './registered.js';
 export type { FaultlineOptions, ResolvedOptions } from './config.js';
 export { ConfigError, optionsFromEnv } from './config.js';

@@ -1,0 +1,88 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import fp from 'fastify-plugin';
+import type { AdapterHost } from './adapter.js';
+
+/**
+ * Fastify 5 adapter: a `fastify-plugin` (so its hooks apply to the whole application, not just
+ * an encapsulated child) whose `onRequest` hook sets the route template from
+ * `request.routeOptions.url` (undefined for Fastify's 404 handler: `unmatched`). It also counts
+ * the Fastify server from the start of each request, so answers Fastify sends before any hook
+ * runs (a malformed URL's 400, 503 while closing) are counted too — once, whichever hook sees
+ * them. The types below are structural so that faultline's own type declarations do not
+ * require `fastify` to be installed.
+ */
+
+/** The parts of a Fastify request the adapter reads. */
+export interface FastifyRequestLike {
+  readonly raw: IncomingMessage;
+  readonly routeOptions: { readonly url?: string | undefined };
+}
+
+/** The parts of a Fastify reply the adapter reads. */
+export interface FastifyReplyLike {
+  readonly raw: ServerResponse;
+}
+
+/** The parts of a Fastify instance the plugin uses. */
+export interface FastifyInstanceLike {
+  readonly server: object;
+  addHook(name: 'onRequest', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: (err?: Error) => void) => void): unknown;
+  addHook(name: 'onClose', hook: (instance: FastifyInstanceLike, done: (err?: Error) => void) => void): unknown;
+}
+
+/** The plugin value of `fl.fastify`, for `await fastify.register(fl.fastify)`. */
+export type FastifyPlugin = (instance: FastifyInstanceLike, options: unknown) => Promise<void>;
+
+/** Fastify's version range the plugin declares (fastify-plugin checks it at registration). */
+export const FASTIFY_VERSIONS = '5.x';
+
+const plugins = new WeakMap<AdapterHost, FastifyPlugin>();
+
+function createPlugin(host: AdapterHost): FastifyPlugin {
+  /** Fastify instances this plugin is registered in (registering twice adds nothing). */
+  const registered = new WeakSet<object>();
+
+  function onRequest(request: FastifyRequestLike, reply: FastifyReplyLike, done: (err?: Error) => void): void {
+    try {
+      const tracked = host.track(request.raw, reply.raw);
+      const url = request.routeOptions.url;
+      if (typeof url === 'string') tracked.route = url;
+    } catch (err) {
+      host.fault('fastify', err);
+    }
+    done();
+  }
+
+  async function faultline(instance: FastifyInstanceLike): Promise<void> {
+    if (registered.has(instance)) return;
+    registered.add(instance);
+    host.instrument(instance.server);
+    instance.addHook('onRequest', onRequest);
+    instance.addHook('onClose', (closing, done) => {
+      // A closed instance may be registered again (tests re-creating apps reuse `fl.fastify`).
+      registered.delete(closing);
+      done();
+    });
+    return Promise.resolve();
+  }
+
+  return fp(faultline as unknown as Parameters<typeof fp>[0], { name: 'faultline', fastify: FASTIFY_VERSIONS }) as unknown as FastifyPlugin;
+}
+
+/**
+ * The Fastify plugin of a faultline instance (one per instance, the same value every time).
+ * @example
+ * ```ts
+ * const app = Fastify();
+ * await app.register(fastifyPlugin(fl)); // what fl.fastify is
+ * app.get('/items/:id', async () => ({})); // counted with route="/items/:id"
+ * ```
+ */
+export function fastifyPlugin(host: AdapterHost): FastifyPlugin {
+  let plugin = plugins.get(host);
+  if (plugin === undefined) {
+    plugin = createPlugin(host);
+    plugins.set(host, plugin);
+  }
+  return plugin;
+}

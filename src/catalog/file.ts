@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDocument } from 'yaml';
+import type { YAMLError } from 'yaml';
 import { z } from 'zod';
 import { CATEGORIES } from './types.js';
 import type { Catalog, CatalogEntry, CodeRange, OperationCodes, Texts } from './types.js';
 import { operationKey } from './types.js';
 import { CatalogError } from './errors.js';
+import { compileRoutes } from './route-matcher.js';
 
 const texts = z.union([z.string(), z.record(z.string(), z.string())]);
 const code = z.number().int().min(100).max(999);
@@ -44,25 +46,50 @@ function pathOf(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
-/** Reads a document (JSON or YAML) and reports syntax errors with line and column. */
-export function readDocument(file: string): unknown {
+/** The key written at `offset` of a YAML text (for duplicate-key messages). */
+function keyAt(text: string, offset: number): string {
+  const rest = text.slice(offset, offset + 200);
+  const quoted = /^(["'])(.*?)\1/.exec(rest);
+  if (quoted) return quoted[2]!;
+  return (/^[^:\n]*/.exec(rest)?.[0] ?? '').trim();
+}
+
+function describeYamlError(err: YAMLError, text: string): string {
+  const pos = err.linePos?.[0];
+  const where = pos ? `line ${pos.line}, column ${pos.col}: ` : '';
+  const first = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
+  if (err.code === 'DUPLICATE_KEY') return `${where}${first} (the key "${keyAt(text, err.pos[0])}" appears twice in the same mapping)`;
+  return `${where}${first}`;
+}
+
+/**
+ * Reads a document (JSON or YAML) and reports syntax errors with line and column (every one,
+ * up to ten; a repeated key is named). Valid JSON is read with `JSON.parse` (where, as usual for
+ * JSON, a repeated key keeps its last value). `shownAs` names the file in messages (default: `file`).
+ */
+export function readDocument(file: string, shownAs: string = file): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CatalogError(file, [`cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    throw new CatalogError(shownAs, [`cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
   }
-  try {
-    // YAML 1.2 is a superset of JSON, so one parser serves both; duplicate keys are errors.
-    return parseYaml(text, { uniqueKeys: true, prettyErrors: true });
-  } catch (err) {
-    if (err instanceof YAMLParseError) {
-      const pos = err.linePos?.[0];
-      const where = pos ? `line ${pos.line}, column ${pos.col}: ` : '';
-      const first = err.message.split('\n')[0] ?? err.message;
-      throw new CatalogError(file, [`${where}${first.replace(/ at line \d+, column \d+:?$/, '')}`]);
+  if (/^\s*[{[]/.test(text)) {
+    // JSON: the native parser is ~100x faster on large OpenAPI documents; when it fails, the
+    // YAML parser below gives the message with line and column.
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // fall through
     }
-    throw new CatalogError(file, [`cannot parse: ${String(err)}`]);
+  }
+  // YAML 1.2 is a superset of JSON, so one parser serves both; duplicate keys are errors.
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) throw new CatalogError(shownAs, doc.errors.slice(0, 10).map((e) => describeYamlError(e, text)));
+  try {
+    return doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new CatalogError(shownAs, [`cannot parse: ${err instanceof Error ? err.message : String(err)}`]);
   }
 }
 
@@ -123,5 +150,11 @@ export function catalogFromDocument(doc: unknown, file: string): Catalog {
     operations.set(key, { method: op.method.toUpperCase(), route: op.route, codes: opCodes, ranges });
   });
   if (problems.length > 0) throw new CatalogError(file, problems);
-  return { name: parsed.data.name ?? file, source: file, codes, ranges: [], operations };
+  const catalog: Catalog = { name: parsed.data.name ?? file, source: file, codes, ranges: [], operations };
+  if (operations.size === 0) return catalog;
+  // The operations' templates also name the routes of servers whose framework reports none.
+  const routes = [...operations.values()].map((op) => op.route);
+  const bad = routes.find((r) => !r.startsWith('/'));
+  if (bad !== undefined) throw new CatalogError(file, [`operations: route "${bad}" does not start with "/"`]);
+  return { ...catalog, routes: compileRoutes(routes) };
 }

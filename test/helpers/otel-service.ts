@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './prometheus.js';
+import { waitFor } from './net.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FIXTURES = join(ROOT, 'test/fixtures/otel');
+
+/** A finished span as the fixture's InMemorySpanExporter dumps it. */
+export interface DumpedSpan {
+  name: string;
+  /** SpanKind: 1 = SERVER, 0 = INTERNAL. */
+  kind: number;
+  traceId: string;
+  spanId: string;
+  /** SpanStatusCode: 0 UNSET, 1 OK, 2 ERROR. */
+  status: number;
+  attributes: Record<string, unknown>;
+}
+
+/** A fixture service in a subprocess: the service's OpenTelemetry set-up plus faultline/register. */
+export interface OtelService {
+  /** The service's own port. */
+  readonly port: number;
+  /** OpenTelemetry's Prometheus exporter port (0 when not started). */
+  readonly otelPort: number;
+  /** FAULTLINE_PORT given to the process. */
+  readonly faultlinePort: number;
+  /** SIGTERMs the process; resolves to its finished spans. */
+  stop(): Promise<DumpedSpan[]>;
+  /** stderr so far. */
+  stderr(): string;
+}
+
+/** How to start a fixture service. */
+export interface OtelServiceOptions {
+  module: 'esm' | 'cjs';
+  exporter: 'otel' | 'prometheus';
+  /** `sdk-first` (the documented order) or `faultline-first` (SDK started after faultline). */
+  order?: 'sdk-first' | 'faultline-first';
+  /** Start OpenTelemetry's Prometheus exporter (default: when exporter is otel). */
+  otelPrometheus?: boolean;
+}
+
+/** Starts `node --import|--require setup + faultline/register app` from the built dist/. */
+export async function startOtelService(options: OtelServiceOptions): Promise<OtelService> {
+  const esm = options.module === 'esm';
+  const flag = esm ? '--import' : '--require';
+  const setup = join(FIXTURES, esm ? 'setup.mjs' : 'setup.cjs');
+  const register = join(ROOT, esm ? 'dist/esm/register.js' : 'dist/cjs/register.js');
+  const preload = options.order === 'faultline-first' ? [flag, register, flag, setup] : [flag, setup, flag, register];
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-otel-'));
+  const spansFile = join(dir, 'spans.json');
+  const faultlinePort = await freePort();
+  const otelPort = (options.otelPrometheus ?? options.exporter === 'otel') ? await freePort() : 0;
+  const child = spawn(process.execPath, [...preload, join(FIXTURES, esm ? 'app.mjs' : 'app.cjs')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env['PATH'],
+      FAULTLINE_EXPORTER: options.exporter,
+      FAULTLINE_PORT: String(faultlinePort),
+      FAULTLINE_HOST: '127.0.0.1',
+      OTEL_PROM_PORT: String(otelPort),
+      OTEL_SERVICE_NAME: `fixture-${options.module}`,
+      SPANS_FILE: spansFile,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-8000); });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`fixture exited ${child.exitCode}: ${stderr}`);
+    const m = /PORT=(\d+)/.exec(stdout);
+    return m ? Number(m[1]) : undefined;
+  }, 20_000, `the ${options.module} fixture to listen`);
+  if (otelPort > 0) {
+    await waitFor(async () => ((await fetch(`http://127.0.0.1:${otelPort}/metrics`).catch(() => undefined))?.ok ? true : undefined), 10_000, 'the OpenTelemetry Prometheus exporter');
+  }
+  return {
+    port,
+    otelPort,
+    faultlinePort,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      try {
+        return JSON.parse(readFileSync(spansFile, 'utf8')) as DumpedSpan[];
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

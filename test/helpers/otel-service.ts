@@ -43,6 +43,8 @@ export interface OtelServiceOptions {
   order?: 'sdk-first' | 'faultline-first';
   /** Start OpenTelemetry's Prometheus exporter (default: when exporter is otel). */
   otelPrometheus?: boolean;
+  /** OpenTelemetry's Prometheus exporter with `withoutScopeInfo: true` (no `otel_scope_*` labels). */
+  withoutScopeInfo?: boolean;
 }
 
 /** Starts `node --import|--require setup + faultline/register app` from the built dist/. */
@@ -66,6 +68,7 @@ export async function startOtelService(options: OtelServiceOptions): Promise<Ote
       OTEL_PROM_PORT: String(otelPort),
       OTEL_SERVICE_NAME: `fixture-${options.module}`,
       SPANS_FILE: spansFile,
+      OTEL_PROM_WITHOUT_SCOPE: options.withoutScopeInfo === true ? '1' : '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

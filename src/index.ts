@@ -24,3 +24,9 @@ export { STANDARD_METHODS, OTHER_METHOD, ROUTE_UNMATCHED, ROUTE_OVERFLOW } from 
 export { negotiate } from './exporter/negotiate.js';
 export { CONTENT_TYPES } from './exporter/render.js';
 export type { ExpositionFormat } from './exporter/render.js';
+export type { UpstreamOptions } from './upstream/upstream.js';
+export { UpstreamsError, loadUpstreamsFile, upstreamsFileSchema } from './upstream/file.js';
+export { clientMetricNames } from './record/client-names.js';
+export type { ClientMetricNames } from './record/client-names.js';
+export { FAILURE_REASONS } from './record/client-recorder.js';
+export type { FailureReason } from './record/client-recorder.js';

@@ -3,6 +3,8 @@ import type { MetricNames } from '../record/names.js';
 import { HELP } from '../record/names.js';
 import { categoryOfCode, pickText } from '../classify/classify.js';
 import { escapeHelp, escapeLabelValue, formatNumber } from '../record/labels.js';
+import { clientOverflowLines, renderClient } from './render-client.js';
+import type { ClientRenderSource } from './render-client.js';
 
 /** The two exposition formats. */
 export type ExpositionFormat = 'text' | 'openmetrics';
@@ -46,7 +48,7 @@ function exemplarSuffix(ex: { traceId: string; spanId: string; value: number; ti
  * Renders everything a Recorder holds in the text format 0.0.4 or OpenMetrics 1.0.
  * Counter families are named without `_total` in OpenMetrics, their samples keep it.
  */
-export function render(recorder: Recorder, plan: RenderPlan, format: ExpositionFormat): string {
+export function render(recorder: Recorder, plan: RenderPlan, format: ExpositionFormat, client?: ClientRenderSource): string {
   const om = format === 'openmetrics';
   const n = plan.names;
   const out: string[] = [];
@@ -94,11 +96,15 @@ export function render(recorder: Recorder, plan: RenderPlan, format: ExpositionF
   header(out, n.codeInfo, 'gauge', HELP.codeInfo);
   out.push(plan.infoLines);
 
+  // Outbound calls (only when the instance watches upstreams).
+  if (client !== undefined) renderClient(out, client, plan.leLabels, om);
+
   header(out, counterFamily(n.overflow), 'counter', HELP.overflow);
   out.push(
     `${n.overflow}{metric="${n.responses}"} ${recorder.overflowed.responses}\n` +
       `${n.overflow}{metric="${n.aborted}"} ${recorder.overflowed.aborted}\n`,
   );
+  if (client !== undefined) out.push(clientOverflowLines(n.overflow, client));
 
   header(out, counterFamily(n.internalErrors), 'counter', HELP.internalErrors);
   chunk = '';

@@ -6,7 +6,7 @@ import { CATEGORIES } from './types.js';
 import type { Catalog, CatalogEntry, CodeRange, OperationCodes, Texts } from './types.js';
 import { operationKey } from './types.js';
 import { CatalogError } from './errors.js';
-import { compileRoutes } from './route-matcher.js';
+import { colonTemplate, compileRoutes } from './route-matcher.js';
 
 const texts = z.union([z.string(), z.record(z.string(), z.string())]);
 const code = z.number().int().min(100).max(999);
@@ -152,8 +152,13 @@ export function catalogFromDocument(doc: unknown, file: string): Catalog {
   if (problems.length > 0) throw new CatalogError(file, problems);
   const catalog: Catalog = { name: parsed.data.name ?? file, source: file, codes, ranges: [], operations };
   if (operations.size === 0) return catalog;
+  // Framework adapters report `/pets/:id` for the document's `/pets/{id}`: the same operation.
+  for (const op of [...operations.values()]) {
+    const alias = colonTemplate(op.route);
+    if (alias !== undefined && !operations.has(operationKey(op.method, alias))) operations.set(operationKey(op.method, alias), op);
+  }
   // The operations' templates also name the routes of servers whose framework reports none.
-  const routes = [...operations.values()].map((op) => op.route);
+  const routes = [...new Set([...operations.values()].map((op) => op.route))];
   const bad = routes.find((r) => !r.startsWith('/'));
   if (bad !== undefined) throw new CatalogError(file, [`operations: route "${bad}" does not start with "/"`]);
   return { ...catalog, routes: compileRoutes(routes) };

@@ -2,7 +2,7 @@ import type { Catalog, CatalogEntry, CodeRange, OperationCodes, Texts } from './
 import { operationKey } from './types.js';
 import { CatalogError } from './errors.js';
 import { detectLanguage } from './lang.js';
-import { compileRoutes } from './route-matcher.js';
+import { colonTemplate, compileRoutes } from './route-matcher.js';
 import { parseOpenApiFile } from './openapi-parser.js';
 import type { ParsedApi, ParsedResponse } from './openapi-parser.js';
 
@@ -75,20 +75,6 @@ function swaggerPrefix(basePath: string | null, problems: string[]): string {
     return '';
   }
   return basePath.replace(/\/+$/, '');
-}
-
-/** `/v1/pets/{petId}` -> `/v1/pets/:petId`, the form Express, Fastify and Koa report. */
-function colonForm(template: string): string | undefined {
-  const segments = template.split('/');
-  let changed = false;
-  for (let i = 0; i < segments.length; i++) {
-    const m = /^\{([A-Za-z_$][\w$]*)\}$/.exec(segments[i]!);
-    if (m) {
-      segments[i] = `:${m[1]!}`;
-      changed = true;
-    } else if (segments[i]!.includes('{')) return undefined;
-  }
-  return changed ? segments.join('/') : undefined;
 }
 
 interface Collected {
@@ -165,7 +151,7 @@ export function catalogFromParsedApi(api: ParsedApi, shownAs: string, options: O
     const ranges: CodeRange[] = op.ranges.map((r) => ({ from: r.from, to: r.to, description: tag(r.text) }));
     const value: OperationCodes = { method: op.method, route: op.route, codes: opCodes, ranges };
     operations.set(key, value);
-    const alias = colonForm(op.route);
+    const alias = colonTemplate(op.route);
     if (alias !== undefined && !operations.has(operationKey(op.method, alias))) operations.set(operationKey(op.method, alias), value);
     templates.push(op.route);
   }

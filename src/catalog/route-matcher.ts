@@ -153,3 +153,26 @@ export function compileRoutes(templates: Iterable<string>): RouteMatcher {
   for (const template of templates) trie.add(template);
   return trie;
 }
+
+/**
+ * The `:param` form of a `{param}` template (`/v1/pets/{petId}` -> `/v1/pets/:petId`), the form
+ * Express, Fastify and Koa report; undefined when the template has no whole-segment parameter
+ * or has a mixed one (`{name}.json`).
+ *
+ * @example
+ * ```ts
+ * colonTemplate('/v1/pets/{petId}'); // '/v1/pets/:petId'
+ * ```
+ */
+export function colonTemplate(template: string): string | undefined {
+  const segments = template.split('/');
+  let changed = false;
+  for (let i = 0; i < segments.length; i++) {
+    const m = /^\{([A-Za-z_$][\w$]*)\}$/.exec(segments[i]!);
+    if (m) {
+      segments[i] = `:${m[1]!}`;
+      changed = true;
+    } else if (segments[i]!.includes('{')) return undefined;
+  }
+  return changed ? segments.join('/') : undefined;
+}

@@ -58,6 +58,7 @@ describe('renderTop', () => {
     expect(lines[7]).toBe('  413   \x1b[33mclient_fault  \x1b[39m    5.00        20  \x1b[33m         █\x1b[39m  The request exceeds the r…');
     expect(lines[8]).toBe('\x1b[7m\x1b[35m! 418  \x1b[39m\x1b[27m \x1b[33mclient_fault  \x1b[39m    1.00         4  \x1b[33m         █\x1b[39m  \x1b[35m(not in the catalog)\x1b[39m');
     // without escapes every line fits in 80 columns
+    // eslint-disable-next-line no-control-regex
     for (const line of lines) expect(line.replace(/\x1b\[[0-9;]*m/g, '').length).toBeLessThanOrEqual(80);
   });
 

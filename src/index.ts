@@ -20,6 +20,9 @@ export type { Catalog, CatalogEntry, Category, CodeRange, OperationCodes, RouteM
 export { DEFAULT_BUCKETS, DEFAULT_SERIES_LIMIT } from './record/recorder.js';
 export { metricNames } from './record/names.js';
 export type { MetricNames } from './record/names.js';
+export { OTEL_METER_NAME, otelInstrumentNames } from './record/otel-sink.js';
+export type { OtelInstrumentNames } from './record/otel-sink.js';
+export { ATTR_FAULTLINE_CATEGORY, ATTR_FAULTLINE_DOCUMENTED } from './record/trace-link.js';
 export { STANDARD_METHODS, OTHER_METHOD, ROUTE_UNMATCHED, ROUTE_OVERFLOW } from './record/labels.js';
 export { negotiate } from './exporter/negotiate.js';
 export { CONTENT_TYPES } from './exporter/render.js';

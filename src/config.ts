@@ -1,6 +1,5 @@
 import type { CatalogSource } from './catalog/load.js';
 import type { Logger } from './log.js';
-import type { UpstreamOptions } from './upstream/upstream.js';
 
 /** Options of `createFaultline()`; each mirrors an environment variable of `faultline/register`. */
 export interface FaultlineOptions {
@@ -16,12 +15,8 @@ export interface FaultlineOptions {
   lang?: string;
   /** When set, scrapes need `Authorization: Bearer <token>` (`FAULTLINE_TOKEN`). */
   token?: string;
-  /**
-   * Upstream APIs whose answers to this service's outbound calls are counted
-   * (`FAULTLINE_UPSTREAMS`): the path of a YAML/JSON file listing `{ base, catalog? }` entries
-   * (catalog paths relative to the file), or the entries themselves. See `fl.upstream()`.
-   */
-  upstreams?: string | readonly UpstreamOptions[];
+  /** Upstream APIs whose answers are counted (`FAULTLINE_UPSTREAMS`): a file path. */
+  upstreams?: string;
   /** `prometheus` (default) or `otel` (`FAULTLINE_EXPORTER`). */
   exporter?: 'prometheus' | 'otel';
   /** Prepended to every metric name (`FAULTLINE_PREFIX`). Default ''. */
@@ -38,6 +33,8 @@ export interface FaultlineOptions {
   attachAll?: boolean;
   /** Where faultline logs (once per problem). Default: stderr. */
   logger?: Logger;
+  /** Node cluster primary: how long a scrape waits for the workers' snapshots, in ms (`FAULTLINE_CLUSTER_TIMEOUT_MS`). Default 1000. */
+  clusterTimeoutMs?: number;
 }
 
 /** A bad configuration value: the message names the variable (or option) and the value. */
@@ -106,6 +103,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): FaultlineO
   }
   if ((v = get('FAULTLINE_SERIES_LIMIT')) !== undefined) options.seriesLimit = positiveInt('FAULTLINE_SERIES_LIMIT', v);
   if ((v = get('FAULTLINE_MAX_SCRAPES')) !== undefined) options.maxConcurrentScrapes = positiveInt('FAULTLINE_MAX_SCRAPES', v);
+  if ((v = get('FAULTLINE_CLUSTER_TIMEOUT_MS')) !== undefined) options.clusterTimeoutMs = positiveInt('FAULTLINE_CLUSTER_TIMEOUT_MS', v);
   if ((v = get('FAULTLINE_METHODS')) !== undefined) {
     const methods = v.split(',').map((m) => m.trim()).filter(Boolean);
     const bad = methods.find((m) => !METHOD_RE.test(m));
@@ -129,6 +127,7 @@ export interface ResolvedOptions {
   readonly methods: readonly string[];
   readonly maxConcurrentScrapes: number;
   readonly attachAll: boolean;
+  readonly clusterTimeoutMs: number;
 }
 
 /**
@@ -142,6 +141,7 @@ export function resolveOptions(o: FaultlineOptions, defaults: { buckets: readonl
   if (o.prefix !== undefined && o.prefix !== '' && !PREFIX_RE.test(o.prefix)) throw new ConfigError('prefix', o.prefix, 'is not a valid metric name prefix');
   if (o.seriesLimit !== undefined && (!Number.isInteger(o.seriesLimit) || o.seriesLimit < 1)) throw new ConfigError('seriesLimit', String(o.seriesLimit), 'is not a positive integer');
   if (o.maxConcurrentScrapes !== undefined && (!Number.isInteger(o.maxConcurrentScrapes) || o.maxConcurrentScrapes < 1)) throw new ConfigError('maxConcurrentScrapes', String(o.maxConcurrentScrapes), 'is not a positive integer');
+  if (o.clusterTimeoutMs !== undefined && (!Number.isInteger(o.clusterTimeoutMs) || o.clusterTimeoutMs < 1)) throw new ConfigError('clusterTimeoutMs', String(o.clusterTimeoutMs), 'is not a positive integer (milliseconds)');
   if (o.exporter !== undefined && o.exporter !== 'prometheus' && o.exporter !== 'otel') throw new ConfigError('exporter', String(o.exporter), 'must be "prometheus" or "otel"');
   const buckets = o.buckets ?? defaults.buckets;
   if (buckets.length === 0 || buckets.some((b, i) => !Number.isFinite(b) || b <= 0 || (i > 0 && b <= buckets[i - 1]!))) {
@@ -163,5 +163,6 @@ export function resolveOptions(o: FaultlineOptions, defaults: { buckets: readonl
     methods,
     maxConcurrentScrapes: o.maxConcurrentScrapes ?? 4,
     attachAll: o.attachAll ?? false,
+    clusterTimeoutMs: o.clusterTimeoutMs ?? 1000,
   };
 }

@@ -7,10 +7,10 @@
  */
 import { ConfigError, optionsFromEnv } from './config.js';
 import { CatalogError } from './catalog/errors.js';
-import { UpstreamsError } from './upstream/file.js';
 import { createFaultline } from './faultline.js';
 import type { Faultline } from './faultline.js';
 import { REGISTERED_KEY } from './registered.js';
+import { attachCluster } from './exporter/cluster.js';
 
 function fail(message: string): never {
   process.stderr.write(`faultline: ${message}\n`);
@@ -26,13 +26,15 @@ function start(): void {
     fl = createFaultline({ ...options, attachAll: true });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
-    if (err instanceof UpstreamsError) fail(`FAULTLINE_UPSTREAMS: ${err.message}`);
     if (err instanceof CatalogError) fail(`FAULTLINE_CATALOG: ${err.message}`);
     fail(err instanceof Error ? err.message : String(err));
   }
   g[REGISTERED_KEY] = fl;
   // FAULTLINE_EXPORTER=otel: the service's OpenTelemetry SDK exports; open no port.
   if (fl.options.exporter === 'otel') return;
+  // Node cluster: a worker answers the primary's snapshot requests and never binds
+  // FAULTLINE_PORT; the primary's endpoint serves the totals of all of them.
+  if (attachCluster(fl).role === 'worker') return;
   const port = fl.options.port ?? 9464;
   fl.listen(port).catch((err: NodeJS.ErrnoException) => {
     fl.fault('metrics_server', new Error(`metrics endpoint not started on ${fl.options.host}:${port} (${err.code ?? err.message}); the service keeps running without it`));

@@ -1,5 +1,6 @@
 import type { CatalogSource } from './catalog/load.js';
 import type { Logger } from './log.js';
+import type { UpstreamOptions } from './upstream/upstream.js';
 
 /** Options of `createFaultline()`; each mirrors an environment variable of `faultline/register`. */
 export interface FaultlineOptions {
@@ -15,8 +16,12 @@ export interface FaultlineOptions {
   lang?: string;
   /** When set, scrapes need `Authorization: Bearer <token>` (`FAULTLINE_TOKEN`). */
   token?: string;
-  /** Upstream APIs whose answers are counted (`FAULTLINE_UPSTREAMS`): a file path. */
-  upstreams?: string;
+  /**
+   * Upstream APIs whose answers to this service's outbound calls are counted
+   * (`FAULTLINE_UPSTREAMS`): the path of a YAML/JSON file listing `{ base, catalog? }` entries
+   * (catalog paths relative to the file), or the entries themselves. See `fl.upstream()`.
+   */
+  upstreams?: string | readonly UpstreamOptions[];
   /** `prometheus` (default) or `otel` (`FAULTLINE_EXPORTER`). */
   exporter?: 'prometheus' | 'otel';
   /** Prepended to every metric name (`FAULTLINE_PREFIX`). Default ''. */

@@ -29,6 +29,10 @@ import { koaMiddleware } from './hooks/koa.js';
 import type { KoaMiddleware } from './hooks/koa.js';
 import { completelySent, isRequestEmitter } from './hooks/http2.js';
 import { registered } from './registered.js';
+import { Outbound } from './upstream/outbound.js';
+import type { UpstreamOptions } from './upstream/upstream.js';
+import { loadUpstreamsFile } from './upstream/file.js';
+import { addClientBridgeMetrics } from './record/client-bridge.js';
 
 /** One response to count by hand with `fl.observe()`. */
 export interface ObservedResponse {
@@ -79,6 +83,9 @@ export class Faultline implements TrackingOwner {
   /** The OpenTelemetry mirror (`exporter: 'otel'`). */
   private readonly otel: OtelSink | undefined;
   private closed = false;
+  /** The outbound side (upstreams watched), created by the first `upstream()`. */
+  private outbound: Outbound | undefined;
+  private clientBridged = false;
 
   constructor(options: FaultlineOptions = {}) {
     this.options = resolveOptions(options, { buckets: DEFAULT_BUCKETS, seriesLimit: DEFAULT_SERIES_LIMIT });
@@ -93,6 +100,7 @@ export class Faultline implements TrackingOwner {
       methods: this.options.methods,
     });
     this.plan = new RenderPlan(this.names, this.recorder);
+    if (options.upstreams !== undefined) this.addUpstreams(options.upstreams);
     this.otel = this.options.exporter === 'otel' ? new OtelSink(this.recorder, this.options.prefix, (kind, err) => this.fault(kind, err)) : undefined;
     addOwner(this);
     if (registered() !== undefined) {
@@ -109,8 +117,63 @@ export class Faultline implements TrackingOwner {
    */
   get registry(): Registry {
     this.bridge ??= createBridgeRegistry(this.recorder, this.names);
+    this.bridgeClient();
     return this.bridge;
   }
+
+  /**
+   * Counts what an upstream API answers this service's outbound calls (`http.request`/`https`
+   * and `fetch`/undici, through diagnostics channels): `http_client_responses_total`,
+   * `http_client_response_duration_seconds` and `http_client_failed_requests_total`, labelled
+   * with `upstream` = the base's host (with the port when not the scheme's default) and
+   * `route` = the upstream catalog's path template without the base's path prefix (or
+   * `unmatched`). Only calls whose URL starts with `base` are counted. The catalog (file, OpenAPI
+   * document or Catalog; default built-in) says which codes are documented. Idempotent per base
+   * (a base already watched keeps its first catalog). Call it before merging `registry` into
+   * another Registry. `FAULTLINE_UPSTREAMS` / the `upstreams` option do the same from a file.
+   * @throws ConfigError naming a bad base; CatalogError for a bad catalog.
+   * @example
+   * ```ts
+   * fl.upstream({ base: 'https://rds.example.com/v3', catalog: './rds-openapi.yaml' });
+   * await fetch('https://rds.example.com/v3/p1/instances'); // counted, route "/{project_id}/instances"
+   * ```
+   */
+  upstream(options: UpstreamOptions): this {
+    if (this.closed) return this;
+    this.outbound ??= new Outbound(this.recorder, this.options.prefix, (kind, err) => this.fault(kind, err));
+    this.outbound.add(options);
+    this.bridgeClient();
+    return this;
+  }
+
+  private addUpstreams(source: string | readonly UpstreamOptions[]): void {
+    try {
+      if (typeof source === 'string') {
+        for (const loaded of loadUpstreamsFile(source)) {
+          this.outbound ??= new Outbound(this.recorder, this.options.prefix, (kind, err) => this.fault(kind, err));
+          this.outbound.add(loaded);
+        }
+      } else {
+        for (const u of source) this.upstream(u);
+      }
+    } catch (err) {
+      // the constructor fails: leave no hook behind
+      this.outbound?.close();
+      throw err;
+    }
+  }
+
+  /** @internal the outbound side, for renderers (undefined until the first upstream). */
+  get outboundView(): Outbound | undefined {
+    return this.outbound;
+  }
+
+  private bridgeClient(): void {
+    if (this.bridge === undefined || this.outbound === undefined || this.clientBridged) return;
+    this.clientBridged = true;
+    addClientBridgeMetrics(this.bridge, this.outbound);
+  }
+
 
   /**
    * Counts the requests of a node:http or node:https server, or of a `node:http2` server's
@@ -195,7 +258,7 @@ export class Faultline implements TrackingOwner {
   /** Renders the metrics in the text format (default) or OpenMetrics. */
   metrics(format: ExpositionFormat = 'text'): Promise<string> {
     if (this.collector !== undefined) return this.collector(format);
-    return Promise.resolve(render(this.recorder, this.plan, format));
+    return Promise.resolve(render(this.recorder, this.plan, format, this.outbound));
   }
 
   /**
@@ -235,6 +298,7 @@ export class Faultline implements TrackingOwner {
     this.closed = true;
     removeOwner(this);
     this.otel?.close();
+    this.outbound?.close();
     const server = this.metricsServer;
     this.metricsServer = undefined;
     if (server) {

@@ -7,6 +7,7 @@
  */
 import { ConfigError, optionsFromEnv } from './config.js';
 import { CatalogError } from './catalog/errors.js';
+import { UpstreamsError } from './upstream/file.js';
 import { createFaultline } from './faultline.js';
 import type { Faultline } from './faultline.js';
 import { REGISTERED_KEY } from './registered.js';
@@ -26,6 +27,7 @@ function start(): void {
     fl = createFaultline({ ...options, attachAll: true });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
+    if (err instanceof UpstreamsError) fail(`FAULTLINE_UPSTREAMS: ${err.message}`);
     if (err instanceof CatalogError) fail(`FAULTLINE_CATALOG: ${err.message}`);
     fail(err instanceof Error ? err.message : String(err));
   }

@@ -106,7 +106,7 @@ describe('render failures (F14)', () => {
     // Break rendering where it reads the counts: the series map's iterator throws.
     const responses = fl.recorder.responses;
     Object.defineProperty(responses, 'values', { configurable: true, value: () => { throw new Error('collector exploded with /secret/path and much more detail'); } });
-    for (const headers of [{}, { 'Accept-Encoding': 'gzip' }, { Accept: 'application/openmetrics-text; version=1.0.0' }]) {
+    for (const headers of [{}, { 'Accept-Encoding': 'gzip' }, { Accept: 'application/openmetrics-text; version=1.0.0' }] as Array<Record<string, string>>) {
       const failed = await request(metrics, { path: '/metrics', headers });
       expect([failed.status, failed.headers['content-type'], failed.body.toString()]).toEqual([500, 'text/plain; charset=utf-8', 'metrics collection failed\n']);
     }

@@ -4,6 +4,7 @@ import type { AlertRule } from './alerts.js';
 import type { RuleOptions } from './options.js';
 import { formatNumber, resolveRuleOptions } from './options.js';
 import { recordingRules } from './recording.js';
+import { upstreamAlertRules, upstreamRecordingRules } from './upstream.js';
 import type { RecordingRule } from './recording.js';
 
 /** A Prometheus rule file: groups of recording and alerting rules. */
@@ -12,10 +13,11 @@ export interface RuleFile {
 }
 
 /**
- * The rule file as an object: group `faultline.rules` (recording) and `faultline.alerts`.
+ * The rule file as an object: groups `faultline.rules` (recording) and `faultline.alerts`, then
+ * `faultline.upstream.rules` and `faultline.upstream.alerts` (outbound calls).
  * @example
  * ```ts
- * ruleFile(resolveRuleOptions({ objective: 99.5 })).groups.length; // 2
+ * ruleFile(resolveRuleOptions({ objective: 99.5 })).groups.length; // 4
  * ```
  */
 export function ruleFile(o: RuleOptions): RuleFile {
@@ -23,6 +25,8 @@ export function ruleFile(o: RuleOptions): RuleFile {
     groups: [
       { name: 'faultline.rules', rules: recordingRules(o) },
       { name: 'faultline.alerts', rules: alertRules(o) },
+      { name: 'faultline.upstream.rules', rules: upstreamRecordingRules(o) },
+      { name: 'faultline.upstream.alerts', rules: upstreamAlertRules(o) },
     ],
   };
 }

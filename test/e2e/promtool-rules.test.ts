@@ -14,14 +14,14 @@ describe.skipIf(!promtoolBin)('the bundled rule file under promtool', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'faultline-rules-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('passes `promtool check rules` with 19 rules', () => {
+  it('passes `promtool check rules` with 24 rules (19 on served responses, 5 on outbound calls)', () => {
     const r = promtool(promtoolBin!, ['check', 'rules', join(ALERTS, 'faultline.rules.yml')]);
-    expect(r.output).toContain('SUCCESS: 19 rules found');
+    expect(r.output).toContain('SUCCESS: 24 rules found');
     expect(r.code).toBe(0);
   });
 
   it('passes every `promtool test rules` file in alerts/tests', () => {
-    expect(TESTS).toEqual(['burn-rate.test.yml', 'code-share.test.yml', 'undocumented.test.yml']);
+    expect(TESTS).toEqual(['burn-rate.test.yml', 'code-share.test.yml', 'undocumented.test.yml', 'upstream.test.yml']);
     const r = promtool(promtoolBin!, ['test', 'rules', ...TESTS.map((t) => join(ALERTS, 'tests', t))]);
     expect(r.output.match(/SUCCESS/g)?.length, r.output).toBe(TESTS.length);
     expect(r.output).not.toContain('FAILED');
@@ -32,7 +32,7 @@ describe.skipIf(!promtoolBin)('the bundled rule file under promtool', () => {
     const file = join(scratch, 'custom.rules.yml');
     writeFileSync(file, renderRuleFile({ objective: 99.95, jobSelector: 'job=~"api|web", env!="dev"', threshold500: 0.01, threshold503: 0.5, minRps: 2, prefix: 'shop_' }));
     const r = promtool(promtoolBin!, ['check', 'rules', file]);
-    expect(r.output).toContain('SUCCESS: 19 rules found');
+    expect(r.output).toContain('SUCCESS: 24 rules found');
     expect(r.code).toBe(0);
   });
 

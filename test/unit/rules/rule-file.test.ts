@@ -18,7 +18,9 @@ describe('the rule file', () => {
 
   it('holds 14 recording rules and the 4 alerts (the burn alert as a page and a ticket)', () => {
     const file = ruleFile(resolveRuleOptions());
-    expect(file.groups.map((g) => [g.name, g.rules.length])).toEqual([['faultline.rules', 14], ['faultline.alerts', 5]]);
+    expect(file.groups.map((g) => [g.name, g.rules.length])).toEqual([
+      ['faultline.rules', 14], ['faultline.alerts', 5], ['faultline.upstream.rules', 3], ['faultline.upstream.alerts', 2],
+    ]);
     const alerts = alertRules(resolveRuleOptions());
     expect(alerts.map((a) => `${a.alert}/${a.labels['severity']}/${a.for}`)).toEqual([
       'HTTP500RateHigh/critical/5m',

@@ -60,6 +60,8 @@ function track(owner: TrackingOwner, req: IncomingMessage, res: ServerResponse):
   const r = res as WithTracked;
   const head = r[TRACKED_KEY];
   for (let t = head; t !== undefined; t = t.next) if (t.owner === owner) return t;
+  // Checked before begin() counts the request in flight: a non-response could never end it.
+  if (typeof res.on !== 'function') throw new TypeError('not an HTTP response: nothing to track');
   const tracked = owner.begin(req, res);
   tracked.next = head;
   r[TRACKED_KEY] = tracked;

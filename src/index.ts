@@ -27,6 +27,8 @@ export { STANDARD_METHODS, OTHER_METHOD, ROUTE_UNMATCHED, ROUTE_OVERFLOW } from 
 export { negotiate } from './exporter/negotiate.js';
 export { CONTENT_TYPES } from './exporter/render.js';
 export type { ExpositionFormat } from './exporter/render.js';
+export { attachCluster } from './exporter/cluster.js';
+export type { ClusterAttachment, ClusterOptions } from './exporter/cluster.js';
 export type { UpstreamOptions } from './upstream/upstream.js';
 export { UpstreamsError, loadUpstreamsFile, upstreamsFileSchema } from './upstream/file.js';
 export { clientMetricNames } from './record/client-names.js';

@@ -31,8 +31,14 @@ interface ClusterApp {
 }
 
 const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGTERM');
+afterEach(async () => {
+  // The fixture's primary kills its workers on SIGTERM; wait for it so tests do not overlap.
+  await Promise.all(children.splice(0).map((c) => new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    const force = setTimeout(() => c.kill('SIGKILL'), 5000);
+    c.once('exit', () => { clearTimeout(force); resolve(); });
+    c.kill('SIGTERM');
+  })));
 });
 
 async function startCluster(flag: '--import' | '--require', env: Record<string, string>): Promise<ClusterApp> {

@@ -2,6 +2,8 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseExposition } from './exposition.js';
 import type { Sample } from './exposition.js';
 import { pool, request } from './net.js';
@@ -108,10 +110,14 @@ export interface ChildApp {
 }
 
 /**
- * Starts `node <file>` and waits (at most `timeoutMs`) for its first stdout line, a JSON object
- * of ports (e.g. `{"app":4321,"metrics":4322}`).
+ * Starts `node <file>` and waits (at most `timeoutMs`) for its first stdout line, by default a
+ * JSON object of ports (e.g. `{"app":4321,"metrics":4322}`), else read by `parse`.
  */
-export function startChild(file: string, options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; args?: string[] } = {}): Promise<ChildApp> {
+export function startChild(
+  file: string,
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; args?: string[]; parse?: (line: string) => Record<string, number> } = {},
+): Promise<ChildApp> {
+  const parse = options.parse ?? ((line: string) => JSON.parse(line) as Record<string, number>);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(options.args ?? []), file], {
       cwd: options.cwd,
@@ -136,7 +142,7 @@ export function startChild(file: string, options: { env?: Record<string, string>
       if (nl < 0) return;
       clearTimeout(timer);
       try {
-        resolve({ child, ports: JSON.parse(stdout.slice(0, nl)) as Record<string, number>, stop });
+        resolve({ child, ports: parse(stdout.slice(0, nl)), stop });
       } catch (err) {
         child.kill('SIGKILL');
         reject(new Error(`${file} printed ${stdout.slice(0, nl)}: ${String(err)}; stderr: ${stderr}`));
@@ -147,4 +153,37 @@ export function startChild(file: string, options: { env?: Record<string, string>
       reject(new Error(`${file} exited with ${String(code)} before printing its ports; stderr: ${stderr}`));
     });
   });
+}
+
+/** The fixture apps (ESM and CommonJS, one per framework) that load the built `dist/`. */
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/adapters');
+
+/** What every fixture app is sent. */
+export const FIXTURE_PLAN: readonly Step[] = [
+  { method: 'GET', path: '/v3/p1/instances/i1', times: 3, status: 200 },
+  { method: 'GET', path: '/boom', times: 2, status: 500 },
+  { method: 'GET', path: '/nope?q1a2b3c4', times: 1, status: 404 },
+];
+
+/** What every fixture app must count for FIXTURE_PLAN. */
+export const FIXTURE_EXPECTED: Counts = {
+  'GET|/v3/:project_id/instances/:instance_id|200|success|true': 3,
+  'GET|/boom|500|service_fault|true': 2,
+  'GET|unmatched|404|client_fault|true': 1,
+};
+
+/**
+ * Runs a fixture app in a subprocess, sends FIXTURE_PLAN, scrapes its metrics endpoint and
+ * returns the counts (run `npm run build` first: fixtures load `dist/`).
+ */
+export async function runFixture(file: string): Promise<Counts> {
+  const child = await startChild(join(FIXTURES, file), { timeoutMs: 30_000 });
+  try {
+    await sendSteps(child.ports['app']!, FIXTURE_PLAN);
+    const scrape = await request(child.ports['metrics']!, { path: '/metrics' });
+    if (scrape.status !== 200) throw new Error(`${file}: scrape answered ${scrape.status}`);
+    return countsOf(scrape.body.toString());
+  } finally {
+    await child.stop();
+  }
 }

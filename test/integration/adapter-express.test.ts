@@ -7,7 +7,7 @@ import { createFaultline } from '../../src/index.js';
 import type { Faultline } from '../../src/index.js';
 import { parseExposition, select, total } from '../helpers/exposition.js';
 import { close, listen, request } from '../helpers/net.js';
-import { countsOf, flood, leakedLabels, responseCounts, sendSteps } from '../helpers/adapters.js';
+import { FIXTURE_EXPECTED, countsOf, flood, leakedLabels, responseCounts, runFixture, sendSteps } from '../helpers/adapters.js';
 import type { Step } from '../helpers/adapters.js';
 
 // `express4` is an npm alias of express@4 (devDependency); it shares Express 5's API types.
@@ -183,5 +183,11 @@ describe('Express 5 only', () => {
     const port = await serve(app);
     expect((await request(port, { path: '/jobs/42' })).status).toBe(500);
     expect(countsOf(await fl.metrics())).toEqual({ 'GET|/jobs/:id|500|service_fault|true': 1 });
+  });
+});
+
+describe('express fixture apps in a subprocess, loading the built package', () => {
+  it.each(['express.mjs', 'express4.cjs'])('%s counts exactly', async (file) => {
+    expect(await runFixture(file)).toEqual(FIXTURE_EXPECTED);
   });
 });

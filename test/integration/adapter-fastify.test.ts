@@ -6,7 +6,7 @@ import { createFaultline } from '../../src/index.js';
 import type { Faultline } from '../../src/index.js';
 import { parseExposition, select, total } from '../helpers/exposition.js';
 import { request } from '../helpers/net.js';
-import { countsOf, flood, leakedLabels, responseCounts, sendSteps } from '../helpers/adapters.js';
+import { FIXTURE_EXPECTED, countsOf, flood, leakedLabels, responseCounts, runFixture, sendSteps } from '../helpers/adapters.js';
 import type { Step } from '../helpers/adapters.js';
 
 const apps: FastifyInstance[] = [];
@@ -131,5 +131,11 @@ describe('Fastify adapter', () => {
       'POST|unmatched|404|client_fault|true': 300,
     });
     expect(leakedLabels(samples, result.tokens)).toEqual([]);
+  });
+});
+
+describe('fastify fixture apps in a subprocess, loading the built package', () => {
+  it.each(['fastify.mjs', 'fastify.cjs'])('%s counts exactly', async (file) => {
+    expect(await runFixture(file)).toEqual(FIXTURE_EXPECTED);
   });
 });

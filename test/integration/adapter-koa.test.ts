@@ -4,7 +4,7 @@ import { createFaultline } from '../../src/index.js';
 import type { Faultline } from '../../src/index.js';
 import { parseExposition, select, total } from '../helpers/exposition.js';
 import { close, listen } from '../helpers/net.js';
-import { countsOf, flood, leakedLabels, responseCounts, sendSteps } from '../helpers/adapters.js';
+import { FIXTURE_EXPECTED, countsOf, flood, leakedLabels, responseCounts, runFixture, sendSteps } from '../helpers/adapters.js';
 import type { Step } from '../helpers/adapters.js';
 import { Router, loadKoa } from '../helpers/koa.js';
 import type { KoaApp } from '../helpers/koa.js';
@@ -114,5 +114,11 @@ describe.each([
       'POST|unmatched|404|client_fault|true': 300,
     });
     expect(leakedLabels(samples, result.tokens)).toEqual([]);
+  });
+});
+
+describe('koa fixture apps in a subprocess, loading the built package', () => {
+  it.each(['koa.mjs', 'koa2.cjs'])('%s counts exactly', async (file) => {
+    expect(await runFixture(file)).toEqual(FIXTURE_EXPECTED);
   });
 });

@@ -159,6 +159,25 @@ describe.each([
     expect(leakedLabels(samples, result.tokens)).toEqual([]);
   });
 
+  it('labels the routes of a mounted sub-application that uses the middleware too', async () => {
+    const fl = faultline();
+    const admin = express();
+    admin.use(fl.express());
+    admin.get('/users/:user_id', (_req, res) => { res.status(200).end(); });
+    const app = express();
+    app.use(fl.express());
+    app.use('/admin/:tenant', admin);
+    const port = await serve(app);
+    await sendSteps(port, [
+      { method: 'GET', path: '/admin/t1/users/7', times: 2, status: 200 },
+      { method: 'GET', path: '/admin/t1/nobody', times: 1, status: 404 },
+    ]);
+    expect(countsOf(await fl.metrics())).toEqual({
+      'GET|/admin/:tenant/users/:user_id|200|success|true': 2,
+      'GET|unmatched|404|client_fault|true': 1,
+    });
+  });
+
   it('does not count requests that never reach the middleware, and keeps error handlers working', async () => {
     const fl = faultline();
     const app = express();

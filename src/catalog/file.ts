@@ -62,10 +62,22 @@ function describeYamlError(err: YAMLError, text: string): string {
   return `${where}${first}`;
 }
 
+/** JSON.parse's message with its position as line and column (else where YAML stumbled). */
+function describeJsonError(message: string, text: string, fallback: { line: number; col: number } | undefined): string {
+  const m = / in JSON at position (\d+)/.exec(message);
+  let where = fallback ? `line ${fallback.line}, column ${fallback.col}: ` : '';
+  if (m) {
+    const before = text.slice(0, Number(m[1])).split('\n');
+    where = `line ${before.length}, column ${before[before.length - 1]!.length + 1}: `;
+  }
+  const what = m ? message.slice(0, m.index) : message.replace(/, ".*" is not valid JSON$/s, '');
+  return `${where}${what} (JSON)`;
+}
+
 /**
  * Reads a document (JSON or YAML) and reports syntax errors with line and column (every one,
- * up to ten; a repeated key is named). Valid JSON is read with `JSON.parse` (where, as usual for
- * JSON, a repeated key keeps its last value). `shownAs` names the file in messages (default: `file`).
+ * up to ten; a repeated key is named). Text that starts like JSON is read with `JSON.parse` (where,
+ * as usual for JSON, a repeated key keeps its last value), and its errors are JSON's. `shownAs` names the file in messages (default: `file`).
  */
 export function readDocument(file: string, shownAs: string = file): unknown {
   let text: string;
@@ -74,18 +86,22 @@ export function readDocument(file: string, shownAs: string = file): unknown {
   } catch (err) {
     throw new CatalogError(shownAs, [`cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
   }
+  let jsonError: string | undefined;
   if (/^\s*[{[]/.test(text)) {
-    // JSON: the native parser is ~100x faster on large OpenAPI documents; when it fails, the
-    // YAML parser below gives the message with line and column.
+    // JSON: the native parser is ~100x faster on large OpenAPI documents.
     try {
       return JSON.parse(text) as unknown;
-    } catch {
-      // fall through
+    } catch (err) {
+      jsonError = err instanceof Error ? err.message : String(err);
     }
   }
   // YAML 1.2 is a superset of JSON, so one parser serves both; duplicate keys are errors.
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) throw new CatalogError(shownAs, doc.errors.slice(0, 10).map((e) => describeYamlError(e, text)));
+  if (doc.errors.length > 0) {
+    // Text that looks like JSON and is no YAML either gets JSON's own message.
+    const problems = jsonError !== undefined ? [describeJsonError(jsonError, text, doc.errors[0]?.linePos?.[0])] : doc.errors.slice(0, 10).map((e) => describeYamlError(e, text));
+    throw new CatalogError(shownAs, problems);
+  }
   try {
     return doc.toJS({ maxAliasCount: 1000 });
   } catch (err) {

@@ -140,8 +140,7 @@ export class Faultline implements TrackingOwner {
    */
   upstream(options: UpstreamOptions): this {
     if (this.closed) return this;
-    this.outbound ??= new Outbound(this.recorder, this.options.prefix, (kind, err) => this.fault(kind, err));
-    this.outbound.add(options);
+    this.outboundSide().add(options);
     this.bridgeClient();
     return this;
   }
@@ -150,8 +149,7 @@ export class Faultline implements TrackingOwner {
     try {
       if (typeof source === 'string') {
         for (const loaded of loadUpstreamsFile(source)) {
-          this.outbound ??= new Outbound(this.recorder, this.options.prefix, (kind, err) => this.fault(kind, err));
-          this.outbound.add(loaded);
+          this.outboundSide().add(loaded);
         }
       } else {
         for (const u of source) this.upstream(u);
@@ -161,6 +159,11 @@ export class Faultline implements TrackingOwner {
       this.outbound?.close();
       throw err;
     }
+  }
+
+  private outboundSide(): Outbound {
+    this.outbound ??= new Outbound(this.recorder, this.options.prefix, (kind, err) => this.fault(kind, err), this.options.exporter === 'otel');
+    return this.outbound;
   }
 
   /** @internal the outbound side, for renderers (undefined until the first upstream). */

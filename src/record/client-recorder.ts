@@ -17,6 +17,8 @@ export class ClientResponseSeries {
   sum = 0;
   /** Non-cumulative bucket counts; the last slot is the +Inf bucket. */
   readonly buckets: Float64Array;
+  /** OpenTelemetry attribute objects, made once by the otel sink (`exporter: 'otel'`). */
+  otelAttributes: { readonly counter: Readonly<Record<string, string>>; readonly histogram: Readonly<Record<string, string>> } | undefined = undefined;
   constructor(
     readonly method: string,
     readonly upstream: string,
@@ -37,6 +39,8 @@ export class ClientResponseSeries {
 /** One (method, upstream, route, reason) label set of the failed-calls counter. */
 export class ClientFailureSeries {
   count = 0;
+  /** OpenTelemetry attributes, made once by the otel sink. */
+  otelAttributes: Readonly<Record<string, string>> | undefined = undefined;
   constructor(
     readonly method: string,
     readonly upstream: string,

@@ -8,6 +8,7 @@ import type { ClientResponseSeries } from '../record/client-recorder.js';
 import { clientMetricNames } from '../record/client-names.js';
 import type { ClientMetricNames } from '../record/client-names.js';
 import type { Recorder } from '../record/recorder.js';
+import { OtelClientSink } from '../record/otel-client-sink.js';
 import { Upstream, parseBase } from './upstream.js';
 import type { UpstreamOptions } from './upstream.js';
 import type { LoadedUpstream } from './file.js';
@@ -65,7 +66,7 @@ class OutboundCall implements ClientCall {
  *
  * @example
  * ```ts
- * const outbound = new Outbound(recorder, '', (kind, err) => fl.fault(kind, err));
+ * const outbound = new Outbound(recorder, '', (kind, err) => fl.fault(kind, err), false);
  * outbound.add({ base: 'https://rds.example.com/v3', catalog: './rds-openapi.yaml' });
  * ```
  */
@@ -75,15 +76,19 @@ export class Outbound implements ClientOwner {
   /** The client metric names (with the prefix). */
   readonly names: ClientMetricNames;
   private readonly watched = new Map<string, WatchedUpstream>();
+  /** The OpenTelemetry mirror (`exporter: 'otel'`). */
+  private readonly otel: OtelClientSink | undefined;
   private closed = false;
 
   constructor(
     server: Recorder,
     prefix: string,
     private readonly fault: (kind: string, err: unknown) => void,
+    otel = false,
   ) {
     this.recorder = new ClientRecorder(server);
     this.names = clientMetricNames(prefix);
+    this.otel = otel ? new OtelClientSink(this.recorder, prefix, fault) : undefined;
   }
 
   /** The upstreams watched, by normalised base URL. */
@@ -111,6 +116,7 @@ export class Outbound implements ClientOwner {
   close(): void {
     this.closed = true;
     removeWatches(this);
+    this.otel?.close();
   }
 
   /** @internal ClientOwner */
@@ -147,7 +153,10 @@ export class Outbound implements ClientOwner {
   ended(call: ClientCall): void {
     const c = call as OutboundCall;
     try {
-      if (c.series !== undefined) this.recorder.observe(c.series, (performance.now() - c.start) / 1000);
+      if (c.series === undefined) return;
+      const seconds = (performance.now() - c.start) / 1000;
+      this.recorder.observe(c.series, seconds);
+      this.otel?.duration(c.series, seconds);
     } catch (err) {
       this.fault('client_hook', err);
     }

@@ -43,6 +43,11 @@ function createPlugin(host: AdapterHost): FastifyPlugin {
   const registered = new WeakSet<object>();
 
   function onRequest(request: FastifyRequestLike, reply: FastifyReplyLike, done: (err?: Error) => void): void {
+    // `app.inject()` (light-my-request) sends nothing over the network: not a response to count.
+    if ((request.raw as { _lightMyRequest?: unknown })._lightMyRequest !== undefined) {
+      done();
+      return;
+    }
     try {
       const tracked = host.track(request.raw, reply.raw);
       const url = request.routeOptions.url;

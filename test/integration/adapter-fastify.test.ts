@@ -113,6 +113,18 @@ describe('Fastify adapter', () => {
     expect(countsOf(await other.metrics())['GET|/teapot|418|client_fault|false']).toBe(2);
   });
 
+  it('does not count app.inject() requests, which send nothing over the network', async () => {
+    const fl = faultline();
+    const { app, port } = await buildApp((a) => a.register(fl.fastify));
+    const injected = await app.inject({ method: 'GET', url: '/v3/p1/instances/i1' });
+    expect(injected.statusCode).toBe(200);
+    await sendSteps(port, [{ method: 'GET', path: '/v3/p1/instances/i1', times: 1, status: 200 }]);
+    const samples = parseExposition(await fl.metrics());
+    expect(responseCounts(samples)).toEqual({ 'GET|/v3/:project_id/instances/:instance_id|200|success|true': 1 });
+    expect(select(samples, 'http_server_aborted_requests_total')).toEqual([]);
+    expect(select(samples, 'http_server_requests_in_flight').every((s) => s.value === 0)).toBe(true);
+  });
+
   it('leaves one unmatched series per method and code after a 3,000-request scanner flood', async () => {
     const fl = faultline();
     const { port } = await buildApp((app) => app.register(fl.fastify));

@@ -45,6 +45,8 @@ export interface OtelServiceOptions {
   otelPrometheus?: boolean;
   /** OpenTelemetry's Prometheus exporter with `withoutScopeInfo: true` (no `otel_scope_*` labels). */
   withoutScopeInfo?: boolean;
+  /** Also export metrics over OTLP/HTTP (JSON) to this URL every 300 ms. */
+  otlpUrl?: string;
 }
 
 /** Starts `node --import|--require setup + faultline/register app` from the built dist/. */
@@ -69,6 +71,7 @@ export async function startOtelService(options: OtelServiceOptions): Promise<Ote
       OTEL_SERVICE_NAME: `fixture-${options.module}`,
       SPANS_FILE: spansFile,
       OTEL_PROM_WITHOUT_SCOPE: options.withoutScopeInfo === true ? '1' : '0',
+      OTLP_URL: options.otlpUrl ?? '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,9 +3,10 @@
 // Prometheus exporter's totals, and trace exemplars on faultline's own endpoint.
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { request } from '../helpers/net.js';
+import { request, waitFor } from '../helpers/net.js';
 import { parseExposition } from '../helpers/exposition.js';
 import { startOtelService } from '../helpers/otel-service.js';
+import { startOtlpReceiver } from '../helpers/otlp.js';
 import type { DumpedSpan, OtelService, OtelServiceOptions } from '../helpers/otel-service.js';
 
 /** path, expected code, count. */
@@ -86,14 +87,30 @@ describe('FAULTLINE_EXPORTER=otel in a service with the OpenTelemetry SDK', () =
   // The documented order for both module systems, and faultline first (the SDK starts later) for
   // ESM, where load order matters most (import-in-the-middle). Each start costs seconds here.
   for (const [module, order] of [['esm', 'sdk-first'], ['cjs', 'sdk-first'], ['esm', 'faultline-first']] as const) {
-    it(`${module}, ${order}: tags server spans, opens no port, and the SDK's Prometheus exporter has the exact totals`, async () => {
-      const service = await run({ module, exporter: 'otel', order });
-      expect(await connects(service.faultlinePort)).toBe(false);
-      // Scrapes of the SDK's own exporter are not counted: the totals stay those of the traffic.
-      expect(await otelTotals(service)).toEqual(EXPECTED_TOTALS);
-      expect(await otelTotals(service)).toEqual(EXPECTED_TOTALS);
-      checkSpans(await stop(service));
-      expect(service.stderr()).toBe('');
+    it(`${module}, ${order}: tags server spans, opens no port, and the SDK's Prometheus and OTLP exporters have the exact totals`, async () => {
+      const otlp = await startOtlpReceiver();
+      try {
+        const service = await run({ module, exporter: 'otel', order, otlpUrl: otlp.url });
+        expect(await connects(service.faultlinePort)).toBe(false);
+        // Scrapes of the SDK's own exporter are not counted: the totals stay those of the traffic.
+        expect(await otelTotals(service)).toEqual(EXPECTED_TOTALS);
+        expect(await otelTotals(service)).toEqual(EXPECTED_TOTALS);
+        // The same instruments over OTLP/HTTP, as a Collector receives them.
+        const points = await waitFor(() => {
+          const last = otlp.exports.at(-1)?.filter((p) => p.scope === 'faultline');
+          const responses = last?.filter((p) => p.metric === 'http.server.responses') ?? [];
+          return responses.length === Object.keys(EXPECTED_TOTALS).length && responses.reduce((a, p) => a + p.value!, 0) === 9 ? last : undefined;
+        }, 10_000, 'an OTLP export with every response');
+        expect(Object.fromEntries(points.filter((p) => p.metric === 'http.server.responses').map((p) => [`${p.attributes['code']}|${p.attributes['category']}|${p.attributes['documented']}`, p.value])))
+          .toEqual(EXPECTED_TOTALS);
+        const histogram = points.filter((p) => p.metric === 'http.server.response.duration_seconds');
+        expect(histogram.every((p) => p.unit === 's' && p.explicitBounds!.length === 14)).toBe(true);
+        expect(histogram.reduce((a, p) => a + p.count!, 0)).toBe(9); // the SDK starts before the first request in both orders
+        checkSpans(await stop(service));
+        expect(service.stderr()).toBe('');
+      } finally {
+        await otlp.stop();
+      }
     });
   }
 });

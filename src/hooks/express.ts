@@ -124,10 +124,26 @@ function wrapMount(template: string, original: Handler, router: RouterLike | und
     if (template !== '') {
       state.prefix = cached(prefixes, saved, () => (saved === '' || template.startsWith('/') ? saved + template : `${saved}/${template}`));
     }
-    return original(req, res, function faultlineMountNext(err) {
+    let left = false;
+    const leave = (): void => {
+      if (left) return;
+      left = true;
       state.prefix = saved;
-      next(err);
-    });
+    };
+    let result: unknown;
+    try {
+      result = original(req, res, function faultlineMountNext(err) {
+        leave();
+        next(err);
+      });
+    } catch (err) {
+      // Express catches it and calls its own next(err): leave the mount on the way out.
+      leave();
+      throw err;
+    }
+    // Express 5 turns a rejection into next(err) on its own next: leave the mount first.
+    if (result instanceof Promise) void result.then(undefined, leave);
+    return result;
   };
   // Tools (and our own walk) find a router's layers through `handle.stack`.
   if (router !== undefined) Object.defineProperty(wrapped, 'stack', { get: () => router.stack, enumerable: true });

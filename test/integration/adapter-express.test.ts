@@ -178,6 +178,18 @@ describe.each([
     });
   });
 
+  it('leaves a mount path whose middleware threw, so a later route keeps its own template', async () => {
+    const fl = faultline();
+    const app = express();
+    app.use(fl.express());
+    app.use('/api', () => { throw new Error('thrown in a mounted middleware'); });
+    app.use((_err: Error, _req: Request, _res: Response, next: NextFunction) => { next(); }); // recovers
+    app.get('/api/ok', (_req, res) => { res.status(200).end(); });
+    const port = await serve(app);
+    await sendSteps(port, [{ method: 'GET', path: '/api/ok', times: 2, status: 200 }]);
+    expect(countsOf(await fl.metrics())).toEqual({ 'GET|/api/ok|200|success|true': 2 });
+  });
+
   it('does not count requests that never reach the middleware, and keeps error handlers working', async () => {
     const fl = faultline();
     const app = express();
@@ -202,6 +214,18 @@ describe('Express 5 only', () => {
     const port = await serve(app);
     expect((await request(port, { path: '/jobs/42' })).status).toBe(500);
     expect(countsOf(await fl.metrics())).toEqual({ 'GET|/jobs/:id|500|service_fault|true': 1 });
+  });
+
+  it('leaves a mount path whose async middleware rejected', async () => {
+    const fl = faultline();
+    const app = express5();
+    app.use(fl.express());
+    app.use('/api', async () => { await Promise.resolve(); throw new Error('rejected in a mounted middleware'); });
+    app.use((_err: Error, _req: Request, _res: Response, next: NextFunction) => { next(); }); // recovers
+    app.get('/api/ok', (_req, res) => { res.status(200).end(); });
+    const port = await serve(app);
+    await sendSteps(port, [{ method: 'GET', path: '/api/ok', times: 2, status: 200 }]);
+    expect(countsOf(await fl.metrics())).toEqual({ 'GET|/api/ok|200|success|true': 2 });
   });
 });
 

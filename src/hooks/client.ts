@@ -68,7 +68,10 @@ function onResponse(message: unknown): void {
 function onRequestError(message: unknown): void {
   const { request, error } = message as { request?: WatchedRequest; error?: unknown };
   const call = request?.[CALL_KEY];
-  if (call !== undefined) callErrored(call, error ?? new Error('request error'));
+  if (call === undefined) return;
+  // req.abort() after the connection was made still reports "socket hang up": it was the caller
+  if (request?.aborted === true) callErrored(call, undefined, true);
+  else callErrored(call, error ?? new Error('request error'));
 }
 
 const HTTP_CHANNELS: ReadonlyArray<readonly [string, (message: unknown) => void]> = [

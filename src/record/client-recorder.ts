@@ -14,6 +14,8 @@ export class ClientResponseSeries {
   count = 0;
   /** Durations observed (when the body ended); at most `count`. */
   observed = 0;
+  /** Recorded under route `overflow` (series limit). */
+  overflow = false;
   sum = 0;
   /** Non-cumulative bucket counts; the last slot is the +Inf bucket. */
   readonly buckets: Float64Array;
@@ -39,6 +41,8 @@ export class ClientResponseSeries {
 /** One (method, upstream, route, reason) label set of the failed-calls counter. */
 export class ClientFailureSeries {
   count = 0;
+  /** Recorded under route `overflow` (series limit). */
+  overflow = false;
   /** OpenTelemetry attributes, made once by the otel sink. */
   otelAttributes: Readonly<Record<string, string>> | undefined = undefined;
   constructor(
@@ -157,6 +161,7 @@ export class ClientRecorder {
     let series = this.responses.get(key);
     if (series === undefined) series = this.newResponseSeries(key, method, upstream, route, code, catalog, operationRoute);
     series.count += 1;
+    if (series.overflow) this.overflowed.responses += 1;
     return series;
   }
 
@@ -164,7 +169,6 @@ export class ClientRecorder {
     key: number, method: number, upstream: number, route: number, code: number, catalog: Catalog, operationRoute: string | undefined,
   ): ClientResponseSeries {
     if (this.responses.size >= this.seriesLimit && route !== this.overflowRoute) {
-      this.overflowed.responses += 1;
       route = this.overflowRoute;
       operationRoute = undefined;
       key = ((route * MAX_UPSTREAMS + upstream) * METHODS + method) * 1024 + code;
@@ -180,6 +184,7 @@ export class ClientRecorder {
       histogramLabels, `${histogramLabels},documented="${c.documented ? 'true' : 'false'}"`,
       this.buckets.length,
     );
+    series.overflow = route === this.overflowRoute;
     this.responses.set(key, series);
     return series;
   }
@@ -200,7 +205,6 @@ export class ClientRecorder {
     let series = this.failures.get(((route * MAX_UPSTREAMS + upstream) * METHODS + method) * 8 + reason);
     if (series === undefined) {
       if (this.failures.size >= this.seriesLimit && route !== this.overflowRoute) {
-        this.overflowed.failed += 1;
         route = this.overflowRoute;
         series = this.failures.get(((route * MAX_UPSTREAMS + upstream) * METHODS + method) * 8 + reason);
       }
@@ -211,9 +215,11 @@ export class ClientRecorder {
           methodLabel, this.upstreamNames[upstream]!, this.routeNames[route]!, reasonLabel,
           `method="${methodLabel}",upstream="${this.upstreamLabels[upstream]!}",route="${this.routeLabels[route]!}",reason="${reasonLabel}"`,
         );
+        series.overflow = route === this.overflowRoute;
         this.failures.set(((route * MAX_UPSTREAMS + upstream) * METHODS + method) * 8 + reason, series);
       }
     }
     series.count += 1;
+    if (series.overflow) this.overflowed.failed += 1;
   }
 }

@@ -20,7 +20,7 @@ import type { Snapshot, SnapshotPart } from './cluster-merge.js';
 export const CLUSTER_TAG = '__faultline_cluster';
 const PROTOCOL = 1;
 /** How long a worker waits for the primary's welcome before it logs that nobody serves it. */
-const WELCOME_WAIT_MS = 5000;
+const WELCOME_WAIT_MS = 10_000;
 
 type Message =
   | { t: 'hello'; buckets: number[] }
@@ -224,7 +224,7 @@ export function clusterLines(prefix: string, format: ExpositionFormat, n: { answ
   const retired = `${prefix}faultline_cluster_workers_retired_total`;
   const retiredFamily = format === 'openmetrics' ? retired.replace(/_total$/, '') : retired;
   return (
-    `# HELP ${workers} Live cluster workers at this scrape: answered = sent a snapshot in time; timed_out = did not (its last snapshot is served); unhooked = runs without faultline (not counted).\n` +
+    `# HELP ${workers} Live cluster workers at this scrape: answered = sent a snapshot in time; timed_out = did not (its last snapshot is served); unhooked = runs without faultline, or has not started it yet (not counted).\n` +
     `# TYPE ${workers} gauge\n` +
     `${workers}{state="answered"} ${n.answered}\n${workers}{state="timed_out"} ${n.timedOut}\n${workers}{state="unhooked"} ${n.unhooked}\n` +
     `# HELP ${retiredFamily} Cluster workers that exited; their last snapshot stays in the totals.\n` +

@@ -27,7 +27,7 @@ describe('clusterLines', () => {
   const counts = { answered: 2, timedOut: 1, unhooked: 0, retired: 3 };
 
   it('writes the worker states and the retired counter in the text format', () => {
-    expect(clusterLines('', 'text', counts)).toBe(`# HELP faultline_cluster_workers Live cluster workers at this scrape: answered = sent a snapshot in time; timed_out = did not (its last snapshot is served); unhooked = runs without faultline (not counted).
+    expect(clusterLines('', 'text', counts)).toBe(`# HELP faultline_cluster_workers Live cluster workers at this scrape: answered = sent a snapshot in time; timed_out = did not (its last snapshot is served); unhooked = runs without faultline, or has not started it yet (not counted).
 # TYPE faultline_cluster_workers gauge
 faultline_cluster_workers{state="answered"} 2
 faultline_cluster_workers{state="timed_out"} 1

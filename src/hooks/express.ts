@@ -182,6 +182,20 @@ function rootRouter(app: unknown): RouterLike | undefined {
 }
 
 /**
+ * The mount paths of a sub-application and its parents (`app.mountpath`, kept as declared by
+ * Express 4 and 5), for a middleware that runs first inside a sub-application.
+ */
+function subAppPrefix(app: unknown): string {
+  let prefix = '';
+  for (let a = app as { parent?: unknown; mountpath?: unknown } | undefined, depth = 0; a?.parent !== undefined && depth < 16; depth++) {
+    const mount = mountTemplate(a.mountpath);
+    if (mount !== '') prefix = prefix === '' || prefix.startsWith('/') ? mount + prefix : `${mount}/${prefix}`;
+    a = a.parent as { parent?: unknown; mountpath?: unknown };
+  }
+  return prefix;
+}
+
+/**
  * The Express middleware of a faultline instance: counts every response once (with
  * `fl.instrument(server)` too) and labels it with the full route template.
  * @example
@@ -196,8 +210,13 @@ export function expressMiddleware(host: AdapterHost): ExpressMiddleware {
       const tracked = host.track(req, res);
       const r = req as WithState;
       const state = r[STATE_KEY];
-      if (state === undefined) r[STATE_KEY] = new RequestState(tracked);
-      else state.add(tracked);
+      if (state === undefined) {
+        const created = new RequestState(tracked);
+        created.prefix = subAppPrefix(r.app);
+        r[STATE_KEY] = created;
+      } else {
+        state.add(tracked);
+      }
       const router = rootRouter(r.app);
       if (router !== undefined) walk(router.stack);
     } catch (err) {

@@ -178,6 +178,18 @@ describe.each([
     });
   });
 
+  it('labels the routes of a sub-application with its mount path when only the sub-application uses the middleware', async () => {
+    const fl = faultline();
+    const admin = express();
+    admin.use(fl.express());
+    admin.get('/users/:user_id', (_req, res) => { res.status(200).end(); });
+    const app = express();
+    app.use('/admin', admin);
+    const port = await serve(app);
+    await sendSteps(port, [{ method: 'GET', path: '/admin/users/7', times: 1, status: 200 }]);
+    expect(countsOf(await fl.metrics())).toEqual({ 'GET|/admin/users/:user_id|200|success|true': 1 });
+  });
+
   it('leaves a mount path whose middleware threw, so a later route keeps its own template', async () => {
     const fl = faultline();
     const app = express();

@@ -11,12 +11,24 @@ export interface RawTable {
   readonly headingGroup?: string;
 }
 
-/** Collapses whitespace and trims. */
+/**
+ * Collapses whitespace and trims.
+ * @example
+ * ```ts
+ * clean('  two\n  lines '); // 'two lines'
+ * ```
+ */
 export function clean(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** The plain text of an HTML fragment (tags dropped, entities decoded). */
+/**
+ * The plain text of an HTML fragment (tags dropped, entities decoded).
+ * @example
+ * ```ts
+ * htmlText('<p>a &amp; <b>b</b></p>'); // 'a & b'
+ * ```
+ */
 export function htmlText(html: string): string {
   return clean(parse(html).textContent);
 }

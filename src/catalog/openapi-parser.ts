@@ -124,6 +124,11 @@ function thisFile(): string | undefined {
  * The absolute path of @readme/openapi-parser's CommonJS entry, resolved from faultline's own
  * location (so it works from dist/esm, dist/cjs and the sources), then from the working
  * directory.
+ *
+ * @example
+ * ```ts
+ * locateParser(); // '/app/node_modules/@readme/openapi-parser/dist/index.cjs'
+ * ```
  */
 export function locateParser(): string {
   const bases = [thisFile(), `${process.cwd()}/`].filter((b): b is string => b !== undefined);

@@ -87,7 +87,15 @@ export function renderCatalog(catalog: Catalog, lang: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `faultline catalog import|show|check`. */
+/**
+ * `faultline catalog import|show|check`.
+ * @example
+ * ```ts
+ * const program = new Command('faultline');
+ * registerCatalog(program);
+ * await program.parseAsync(['catalog', 'show'], { from: 'user' });
+ * ```
+ */
 export function registerCatalog(program: Command): void {
   const catalog = program
     .command('catalog')

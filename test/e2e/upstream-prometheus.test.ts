@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,8 @@ import { renderRuleFile } from '../../src/rules/rule-file.js';
 import { findBinary, freePort, startPrometheus } from '../helpers/prometheus.js';
 import type { PrometheusServer } from '../helpers/prometheus.js';
 import { waitFor } from '../helpers/net.js';
+import { GRAFANA_DEFAULTS, dashboardQueries, panelsInRow, resolveVariables } from '../helpers/grafana.js';
+import type { DashboardJson } from '../helpers/grafana.js';
 import { removeDir, runClient, startFakeUpstream, writeUpstreams } from '../helpers/upstream.js';
 import type { CallStep, ClientProcess, FakeUpstream } from '../helpers/upstream.js';
 
@@ -118,5 +120,29 @@ describe.skipIf(prometheusBinary === undefined)('outbound calls through a real P
     expect(ratio.map((r) => r.value[1])).toEqual(['0']);
     const all = await prom.api<{ alerts: Alert[] }>('/api/v1/alerts');
     expect(all.alerts.filter((x) => x.labels['upstream'] === b || x.labels['job'] === 'exact')).toEqual([]);
+  });
+
+  it('runs every query of the dashboard\'s Upstreams row, variables resolved as Grafana does, and gets data', async () => {
+    const d = JSON.parse(readFileSync(new URL('../../dashboards/faultline-http.json', import.meta.url), 'utf8')) as DashboardJson;
+    const panels = panelsInRow(d, 'Upstreams');
+    const queries = dashboardQueries(d).filter((q) => panels.has(q.panel));
+    expect(queries.length).toBe(8);
+    const empty: string[] = [];
+    for (const q of queries) {
+      const expr = resolveVariables(q.expr, GRAFANA_DEFAULTS);
+      if ((await prom.query(expr)).length === 0) empty.push(`${q.panel} [${q.refId}]: ${expr}`);
+    }
+    expect(empty).toEqual([]);
+    // the storm upstream's fault share is above the alert threshold, the calm one's is 0
+    const share = dashboardQueries(d).find((q) => q.panel.startsWith('Upstream fault share'))!;
+    const shares = await prom.query(resolveVariables(share.expr, { ...GRAFANA_DEFAULTS, job: 'busy' }));
+    const byUpstream = Object.fromEntries(shares.map((r) => [r.metric['upstream'], Number(r.value[1])]));
+    expect(byUpstream[b]).toBe(0);
+    expect(byUpstream[a]).toBeGreaterThan(0.5);
+    // the row's variable lists the upstreams that answered (label_values of the responses counter)
+    const v = d.templating.list.find((x) => x.name === 'upstream')!;
+    const [, sel] = /^label_values\((.*), upstream\)$/.exec(String(v.query))!;
+    const found = await prom.api<string[]>(`/api/v1/label/upstream/values?match[]=${encodeURIComponent(resolveVariables(sel!, GRAFANA_DEFAULTS))}`);
+    expect(found.sort()).toEqual([a, b].sort());
   });
 });

@@ -28,6 +28,17 @@ export function dashboardQueries(d: DashboardJson): PanelQuery[] {
   return d.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, refId: t.refId, expr: t.expr, instant: t.instant === true })));
 }
 
+/** The titles of the panels in a row (the panels after the row panel, up to the next row). */
+export function panelsInRow(d: DashboardJson, row: string): Set<string> {
+  const out = new Set<string>();
+  let inside = false;
+  for (const p of d.panels) {
+    if (p.type === 'row') inside = p.title === row;
+    else if (inside) out.add(p.title);
+  }
+  return out;
+}
+
 /**
  * What Grafana puts in place of the variables when it sends a query: `$job` etc. (multi-value
  * variables with "All" selected become the variable's allValue, here a regex), `$__rate_interval`,
@@ -52,6 +63,7 @@ export const GRAFANA_DEFAULTS: Readonly<Record<string, string>> = {
   job: '.*',
   instance: '.*',
   route: '.*',
+  upstream: '.*',
   objective: '99.9',
   __rate_interval: '1m',
   __interval: '15s',

@@ -4,6 +4,7 @@ import { DASHBOARDS, renderDashboard } from '../../../src/dashboards/dashboards.
 import { DEFAULT_RULE_OPTIONS } from '../../../src/rules/options.js';
 import { BURN_ALERTS } from '../../../src/rules/windows.js';
 import { metricNames } from '../../../src/record/names.js';
+import { clientMetricNames } from '../../../src/record/client-names.js';
 import { GRAFANA_DEFAULTS, dashboardQueries, resolveVariables } from '../../helpers/grafana.js';
 import type { DashboardJson } from '../../helpers/grafana.js';
 import { checkPromql } from '../../helpers/promql.js';
@@ -22,7 +23,7 @@ describe('the bundled dashboards', () => {
     const d = committed('faultline-http.json');
     expect(d.uid).toBe('faultline-http');
     expect(d.schemaVersion).toBeGreaterThanOrEqual(36);
-    expect(d.panels.filter((p) => p.type === 'row').map((p) => p.title)).toEqual(['Overview', 'Status codes', 'Routes', 'Availability SLO']);
+    expect(d.panels.filter((p) => p.type === 'row').map((p) => p.title)).toEqual(['Overview', 'Status codes', 'Routes', 'Availability SLO', 'Upstreams']);
     expect(d.panels.map((p) => p.id)).toEqual(d.panels.map((_p, i) => i + 1));
     expect(d.annotations.list).toHaveLength(1);
   });
@@ -43,7 +44,7 @@ describe('the bundled dashboards', () => {
 
   it('declare a prometheus datasource variable and job, instance, route from label_values', () => {
     const vars = committed('faultline-http.json').templating.list;
-    expect(vars.map((v) => `${v.type}:${v.name}`)).toEqual(['datasource:datasource', 'query:job', 'query:instance', 'query:route', 'custom:objective']);
+    expect(vars.map((v) => `${v.type}:${v.name}`)).toEqual(['datasource:datasource', 'query:job', 'query:instance', 'query:route', 'custom:objective', 'query:upstream']);
     expect(vars[0]!.query).toBe('prometheus');
     expect(vars.slice(1, 4).map((v) => v.query)).toEqual([
       'label_values(http_server_responses_total, job)',
@@ -54,6 +55,8 @@ describe('the bundled dashboards', () => {
       expect(v).toMatchObject({ datasource: { type: 'prometheus', uid: '${datasource}' }, multi: true, includeAll: true, allValue: '.*' });
     }
     expect(vars[4]!.query).toBe('99,99.5,99.9,99.95,99.99');
+    // the Upstreams row's own variable
+    expect(vars[5]).toMatchObject({ query: 'label_values(http_client_responses_total{job=~"$job",instance=~"$instance"}, upstream)', multi: true, includeAll: true, allValue: '.*' });
   });
 
   it('draw the alert thresholds: 500 and 503 shares at the rules\' thresholds, burn rate at the page factors', () => {
@@ -70,10 +73,11 @@ describe('the bundled dashboards', () => {
     expect(checkPromql('sum(rate(http_server_responses_total[$__rate_interval]))').errors.length).toBeGreaterThan(0);
     expect(checkPromql('sum(rate(http_server_responses_total[1m])').errors.length).toBeGreaterThan(0);
     const n = metricNames();
-    const known = new Set([n.responses, n.aborted, n.inFlight, n.codeInfo, `${n.duration}_bucket`, `${n.duration}_sum`, `${n.duration}_count`]);
+    const c = clientMetricNames();
+    const known = new Set([n.responses, n.aborted, n.inFlight, n.codeInfo, `${n.duration}_bucket`, `${n.duration}_sum`, `${n.duration}_count`, c.responses, c.failed, `${c.duration}_bucket`]);
     for (const spec of DASHBOARDS) {
       const queries = dashboardQueries(committed(spec.file));
-      expect(queries.length).toBe(26);
+      expect(queries.length).toBe(34); // 26 on served responses, 8 in the Upstreams row
       for (const q of queries) {
         const { errors, metrics } = checkPromql(resolveVariables(q.expr, GRAFANA_DEFAULTS));
         expect(errors, `${q.panel}: ${q.expr}`).toEqual([]);

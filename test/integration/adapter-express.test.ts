@@ -228,6 +228,20 @@ describe('Express 5 only', () => {
     expect(countsOf(await fl.metrics())).toEqual({ 'GET|/jobs/:id|500|service_fault|true': 1 });
   });
 
+  it('writes a mount path as /* under routers that keep no trace of it (router 2.0-2.2), never the URL', async () => {
+    const fl = faultline();
+    const app = express5();
+    app.use(fl.express());
+    const router = express5.Router();
+    router.get('/instances/:instance_id', (_req, res) => { res.status(200).end(); });
+    app.use('/v3/:project_id', router);
+    // router 2.0-2.2 layers have no rawPath: the same app, as those routers would build it.
+    for (const layer of (app.router as unknown as { stack: { rawPath?: unknown }[] }).stack) delete layer.rawPath;
+    const port = await serve(app);
+    await sendSteps(port, [{ method: 'GET', path: '/v3/p1/instances/i1', times: 1, status: 200 }]);
+    expect(countsOf(await fl.metrics())).toEqual({ 'GET|/*/instances/:instance_id|200|success|true': 1 });
+  });
+
   it('leaves a mount path whose async middleware rejected', async () => {
     const fl = faultline();
     const app = express5();

@@ -136,7 +136,7 @@ describe.skipIf(prometheusBinary === undefined)('outbound calls through a real P
     // the storm upstream's fault share is above the alert threshold, the calm one's is 0
     const share = dashboardQueries(d).find((q) => q.panel.startsWith('Upstream fault share'))!;
     const shares = await prom.query(resolveVariables(share.expr, { ...GRAFANA_DEFAULTS, job: 'busy' }));
-    const byUpstream = Object.fromEntries(shares.map((r) => [r.metric['upstream'], Number(r.value[1])]));
+    const byUpstream: Record<string, number> = Object.fromEntries(shares.map((r): [string, number] => [r.metric['upstream'] ?? '', Number(r.value[1])]));
     expect(byUpstream[b]).toBe(0);
     expect(byUpstream[a]).toBeGreaterThan(0.5);
     // the row's variable lists the upstreams that answered (label_values of the responses counter)

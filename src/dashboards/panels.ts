@@ -17,7 +17,13 @@ import * as gauge from '@grafana/grafana-foundation-sdk/gauge';
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import { VARIABLES } from './queries.js';
 
-/** Every panel and query reads the data source chosen in the `datasource` variable. */
+/**
+ * Every panel and query reads the data source chosen in the `datasource` variable.
+ * @example
+ * ```ts
+ * new DataqueryBuilder().datasource(DATASOURCE); // { type: 'prometheus', uid: '${datasource}' }
+ * ```
+ */
 export const DATASOURCE = { type: 'prometheus', uid: `\${${VARIABLES.datasource}}` };
 
 /** A panel builder of any type. */

@@ -2,7 +2,13 @@ import { metricNames } from '../record/names.js';
 import type { MetricNames } from '../record/names.js';
 import { selector } from '../rules/selector.js';
 
-/** The dashboard variables the queries refer to (Grafana replaces `$name`). */
+/**
+ * The dashboard variables the queries refer to (Grafana replaces `$name`).
+ * @example
+ * ```ts
+ * `job=~"$${VARIABLES.job}"`; // 'job=~"$job"'
+ * ```
+ */
 export const VARIABLES = {
   datasource: 'datasource',
   job: 'job',
@@ -11,7 +17,13 @@ export const VARIABLES = {
   objective: 'objective',
 } as const;
 
-/** Grafana's own interval variable for `rate()`: at least four scrape intervals. */
+/**
+ * Grafana's own interval variable for `rate()`: at least four scrape intervals.
+ * @example
+ * ```ts
+ * new Queries().sumRate([], 'up', RATE_INTERVAL); // 'sum(rate(up[$__rate_interval]))'
+ * ```
+ */
 export const RATE_INTERVAL = '$__rate_interval';
 
 const JOB = `job=~"$${VARIABLES.job}"`;

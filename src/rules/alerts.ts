@@ -34,7 +34,13 @@ export function runbookUrl(alert: string): string {
   return `${RUNBOOK_BASE_URL}#runbook-${alert.toLowerCase()}`;
 }
 
-/** The names of the alerts, as the README's runbook and the tests refer to them. */
+/**
+ * The names of the alerts on served responses, as the README's runbook and the tests refer to them.
+ * @example
+ * ```ts
+ * ALERT_NAMES.map(runbookUrl); // one README anchor per alert
+ * ```
+ */
 export const ALERT_NAMES = ['HTTP500RateHigh', 'HTTP503RateHigh', 'HTTPServiceFaultBudgetBurn', 'HTTPUndocumentedStatusCodes'] as const;
 
 const CODE_TEXT: Record<number, string> = { 500: '500 Internal Server Error', 503: '503 Service Unavailable' };

@@ -6,7 +6,13 @@
  * the burn stops.
  */
 
-/** The window of the 500/503/undocumented rates and of the traffic guard of those alerts. */
+/**
+ * The window of the 500/503/undocumented rates and of the traffic guard of those alerts.
+ * @example
+ * ```ts
+ * `rate(http_server_responses_total[${RATIO_WINDOW}])`; // rate(...[5m])
+ * ```
+ */
 export const RATIO_WINDOW = '5m';
 
 /** One condition of a burn-rate alert: both windows above `factor` times the budget. */

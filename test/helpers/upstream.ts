@@ -87,7 +87,7 @@ export interface ClientProcess {
 }
 
 const CLIENT = new URL('../fixtures/upstream/client.mjs', import.meta.url).pathname;
-const REGISTER = new URL('../../dist/esm/register.js', import.meta.url).pathname;
+const REGISTER = { import: new URL('../../dist/esm/register.js', import.meta.url).pathname, require: new URL('../../dist/cjs/register.js', import.meta.url).pathname };
 
 /** Writes an upstreams file (YAML) into a fresh temp dir; returns its path and the dir. */
 export function writeUpstreams(yaml: string): { file: string; dir: string } {
@@ -98,12 +98,14 @@ export function writeUpstreams(yaml: string): { file: string; dir: string } {
 }
 
 /**
- * Runs the client fixture under `node --import dist/esm/register.js` with `env` (FAULTLINE_*),
- * executing `plan` (then `loop`, repeated until stopped, when given); resolves once the plan is
- * done. Its metrics are on `metricsPort`.
+ * Runs the client fixture under `node --import dist/esm/register.js` (or `--require
+ * dist/cjs/register.js`) with `env` (FAULTLINE_*), executing `plan` (then `loop`, repeated until
+ * stopped, when given); resolves once the plan is done. Its metrics are on `metricsPort`.
  */
-export async function runClient(plan: readonly CallStep[], env: Record<string, string>, metricsPort: number, loop?: readonly CallStep[]): Promise<ClientProcess> {
-  const child = spawn(process.execPath, ['--import', REGISTER, CLIENT], {
+export async function runClient(
+  plan: readonly CallStep[], env: Record<string, string>, metricsPort: number, loop?: readonly CallStep[], loader: 'import' | 'require' = 'import',
+): Promise<ClientProcess> {
+  const child = spawn(process.execPath, [`--${loader}`, REGISTER[loader], CLIENT], {
     env: { ...process.env, ...env, FAULTLINE_PORT: String(metricsPort), FAULTLINE_HOST: '127.0.0.1', PLAN: JSON.stringify(plan), LOOP: JSON.stringify(loop ?? []) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -35,7 +35,9 @@ const BROKEN: readonly [what: string, path: string, message: string][] = [
 function startUp(flag: '--require' | '--import', catalog: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const register = join(root, flag === '--require' ? 'dist/cjs/register.js' : 'dist/esm/register.js');
   return new Promise((done, fail) => {
+    // cwd outside the repository: the parser must be found from faultline's own location
     const child = spawn(process.execPath, [flag, register, '-e', 'process.stdout.write("the app started\\n")'], {
+      cwd: dir,
       env: { ...process.env, FAULTLINE_CATALOG: catalog, FAULTLINE_PORT: '0', FAULTLINE_HOST: '127.0.0.1' },
     });
     let stdout = '';
@@ -75,7 +77,12 @@ describe('a broken catalog stops start-up with one message naming the file and t
     expect(results).toEqual(picked.map(([, , message]) => ({ code: 1, stdout: '', stderr: `faultline: FAULTLINE_CATALOG: ${message}\n` })));
   });
 
-  it('a good OpenAPI catalog lets the app start', async () => {
-    expect(await startUp('--require', join(root, 'test/fixtures/openapi/petstore.v2.yaml'))).toEqual({ code: 0, stdout: 'the app started\n', stderr: '' });
+  it('a good OpenAPI catalog lets the app start (the parser child found from dist/cjs and dist/esm)', async () => {
+    const good = join(root, 'test/fixtures/openapi/petstore.v2.yaml');
+    const results = await Promise.all([startUp('--require', good), startUp('--import', good)]);
+    expect(results).toEqual([
+      { code: 0, stdout: 'the app started\n', stderr: '' },
+      { code: 0, stdout: 'the app started\n', stderr: '' },
+    ]);
   });
 });

@@ -14,7 +14,14 @@ import { express4PathFromRegexp, joinTemplate, mountTemplate, pathToTemplate } f
  * (router 2.3+, Express 5) or the path-to-regexp 0.1 expression (Express 4); never from the URL.
  */
 
-/** The middleware `fl.express()` returns: `(req, res, next)`, as Express expects. */
+/**
+ * The middleware `fl.express()` returns: `(req, res, next)`, as Express expects.
+ * @example
+ * ```ts
+ * const middleware: ExpressMiddleware = fl.express();
+ * app.use(middleware);
+ * ```
+ */
 export type ExpressMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
 type Next = (err?: unknown) => void;

@@ -12,29 +12,55 @@ import type { AdapterHost } from './adapter.js';
  * require `fastify` to be installed.
  */
 
-/** The parts of a Fastify request the adapter reads. */
+/**
+ * The parts of a Fastify request the adapter reads (structural, so faultline's types do not
+ * need `fastify` installed).
+ * @example
+ * ```ts
+ * const url = (request as FastifyRequestLike).routeOptions.url; // '/items/:id'
+ * ```
+ */
 export interface FastifyRequestLike {
   readonly raw: IncomingMessage;
   readonly routeOptions: { readonly url?: string | undefined };
 }
 
-/** The parts of a Fastify reply the adapter reads. */
+/**
+ * The parts of a Fastify reply the adapter reads.
+ * @example
+ * ```ts
+ * const res = (reply as FastifyReplyLike).raw; // the node:http ServerResponse
+ * ```
+ */
 export interface FastifyReplyLike {
   readonly raw: ServerResponse;
 }
 
-/** The parts of a Fastify instance the plugin uses. */
+/**
+ * The parts of a Fastify instance the plugin uses; any Fastify 5 instance fits.
+ * @example
+ * ```ts
+ * const app: FastifyInstanceLike = Fastify();
+ * ```
+ */
 export interface FastifyInstanceLike {
   readonly server: object;
   addHook(name: 'onRequest', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: (err?: Error) => void) => void): unknown;
   addHook(name: 'onClose', hook: (instance: FastifyInstanceLike, done: (err?: Error) => void) => void): unknown;
 }
 
-/** The plugin value of `fl.fastify`, for `await fastify.register(fl.fastify)`. */
+/**
+ * The plugin value of `fl.fastify`, for `await fastify.register(fl.fastify)`.
+ * @example
+ * ```ts
+ * const plugin: FastifyPlugin = fl.fastify;
+ * await app.register(plugin);
+ * ```
+ */
 export type FastifyPlugin = (instance: FastifyInstanceLike, options: unknown) => Promise<void>;
 
 /** Fastify's version range the plugin declares (fastify-plugin checks it at registration). */
-export const FASTIFY_VERSIONS = '5.x';
+const FASTIFY_VERSIONS = '5.x';
 
 const plugins = new WeakMap<AdapterHost, FastifyPlugin>();
 

@@ -17,7 +17,13 @@ interface RouterLayer {
   readonly methods?: readonly string[];
 }
 
-/** The parts of a Koa context the adapter reads. */
+/**
+ * The parts of a Koa context the adapter reads (structural: Koa ships no types).
+ * @example
+ * ```ts
+ * router.get('/items/:id', (ctx) => { (ctx as KoaContextLike)._matchedRoute; }); // '/items/:id'
+ * ```
+ */
 export interface KoaContextLike {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -28,7 +34,14 @@ export interface KoaContextLike {
   readonly matched?: readonly RouterLayer[] | undefined;
 }
 
-/** The middleware `fl.koa()` returns. */
+/**
+ * The middleware `fl.koa()` returns.
+ * @example
+ * ```ts
+ * const middleware: KoaMiddleware = fl.koa();
+ * app.use(middleware);
+ * ```
+ */
 export type KoaMiddleware = (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void>;
 
 function routeOf(ctx: KoaContextLike): string | undefined {

@@ -3,9 +3,6 @@
  * (path strings, regular expressions, arrays of them), never from request data.
  */
 
-/** A path as frameworks accept it: a string, a RegExp or a (nested) array of them. */
-export type DeclaredPath = string | RegExp | readonly DeclaredPath[];
-
 /**
  * The label form of a declared path: strings as written, a RegExp as its literal
  * (`/^\/v\d+/i`), an array as `(a|b)`. Anything else gives `undefined`.

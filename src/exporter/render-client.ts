@@ -3,7 +3,13 @@ import type { ClientMetricNames } from '../record/client-names.js';
 import { CLIENT_HELP } from '../record/client-names.js';
 import { escapeHelp, formatNumber } from '../record/labels.js';
 
-/** What the renderer needs of an instance's outbound side. */
+/**
+ * What the renderer needs of an instance's outbound side.
+ * @example
+ * ```ts
+ * const source: ClientRenderSource = { recorder: clientRecorder, names: clientMetricNames() };
+ * ```
+ */
 export interface ClientRenderSource {
   readonly recorder: ClientRecorder;
   readonly names: ClientMetricNames;

@@ -12,7 +12,13 @@ const CLIENT_RUNTIME_KEY = Symbol.for('faultline.client-runtime');
 /** The property of a ClientRequest / undici Request holding its chain of ClientCall records. */
 export const CALL_KEY = Symbol.for('faultline.client-call');
 
-/** One watched upstream (a base URL) of one instance. */
+/**
+ * One watched upstream (a base URL) of one instance.
+ * @example
+ * ```ts
+ * const watch: ClientWatch = { owner, protocol: 'https:', origin: 'https://rds.example.com', authority: 'rds.example.com', prefix: '/v3' };
+ * ```
+ */
 export interface ClientWatch {
   readonly owner: ClientOwner;
   /** `http:` or `https:`. */
@@ -30,7 +36,13 @@ export const CALL_PENDING = 0;
 export const CALL_RESPONDED = 1;
 export const CALL_DONE = 2;
 
-/** One instance's record of one watched call. The runtime moves `state` forward only. */
+/**
+ * One instance's record of one watched call. The runtime moves `state` forward only.
+ * @example
+ * ```ts
+ * if (call.state === CALL_PENDING) callErrored(call, err);
+ * ```
+ */
 export interface ClientCall {
   readonly owner: ClientOwner;
   state: number;
@@ -39,7 +51,13 @@ export interface ClientCall {
   next: ClientCall | undefined;
 }
 
-/** What the hooks need from an instance. None of these may throw. */
+/**
+ * What the hooks need from an instance. None of these may throw.
+ * @example
+ * ```ts
+ * class Outbound implements ClientOwner { begin() { ... } response() { ... } ended() { ... } failed() { ... } }
+ * ```
+ */
 export interface ClientOwner {
   /** Starts a record for a call under `watch` (method and path as sent, path with query). */
   begin(watch: ClientWatch, method: string, path: string): ClientCall;

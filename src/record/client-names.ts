@@ -1,4 +1,11 @@
-/** The metric names of the outbound-call metrics, with an optional prefix. */
+/**
+ * The metric names of the outbound-call metrics, with an optional prefix.
+ * @example
+ * ```ts
+ * const names: ClientMetricNames = clientMetricNames();
+ * names.responses; // 'http_client_responses_total'
+ * ```
+ */
 export interface ClientMetricNames {
   readonly responses: string;
   readonly duration: string;
@@ -21,7 +28,13 @@ export function clientMetricNames(prefix = ''): ClientMetricNames {
   };
 }
 
-/** HELP texts of the client metrics. */
+/**
+ * HELP texts of the client metrics.
+ * @example
+ * ```ts
+ * CLIENT_HELP.failed; // 'Outbound calls to upstream APIs that got no response at all, ...'
+ * ```
+ */
 export const CLIENT_HELP = {
   responses: 'HTTP responses received from upstream APIs, counted when their headers arrive, by method, upstream, route template, status code, fault category and whether the upstream documents the code.',
   duration: 'Time from the start of an outbound call until the end of its response body (or until the exchange stopped early), in seconds.',

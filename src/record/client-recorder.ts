@@ -3,12 +3,31 @@ import { classify } from '../classify/classify.js';
 import { ROUTE_OVERFLOW, ROUTE_UNMATCHED, escapeLabelValue, sanitizeRoute } from './labels.js';
 import type { Recorder } from './recorder.js';
 
-/** Why an outbound call got no response. */
+/**
+ * Why an outbound call got no response.
+ * @example
+ * ```ts
+ * const reason: FailureReason = 'timeout';
+ * ```
+ */
 export type FailureReason = 'connect' | 'timeout' | 'reset' | 'aborted' | 'other';
-/** Every failure reason; a reason's index is its number in `ClientRecorder.failed()`. */
+/**
+ * Every failure reason; a reason's index is its number in `ClientRecorder.failed()`.
+ * @example
+ * ```ts
+ * FAILURE_REASONS.indexOf('reset'); // 2
+ * ```
+ */
 export const FAILURE_REASONS: readonly FailureReason[] = ['connect', 'timeout', 'reset', 'aborted', 'other'];
 
-/** One (method, upstream, route, code) label set: the counter and the histogram series it feeds. */
+/**
+ * One (method, upstream, route, code) label set: the counter and the histogram series it feeds.
+ * @example
+ * ```ts
+ * const series = client.response(method, upstream, route, 503, catalog, template);
+ * series.count; // responses so far
+ * ```
+ */
 export class ClientResponseSeries {
   /** Responses counted (when their headers arrived). */
   count = 0;
@@ -38,7 +57,13 @@ export class ClientResponseSeries {
   }
 }
 
-/** One (method, upstream, route, reason) label set of the failed-calls counter. */
+/**
+ * One (method, upstream, route, reason) label set of the failed-calls counter.
+ * @example
+ * ```ts
+ * for (const s of client.failures.values()) console.log(s.upstream, s.reason, s.count);
+ * ```
+ */
 export class ClientFailureSeries {
   count = 0;
   /** Recorded under route `overflow` (series limit). */

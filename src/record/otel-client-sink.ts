@@ -4,7 +4,13 @@ import { CLIENT_HELP } from './client-names.js';
 import type { ClientFailureSeries, ClientRecorder, ClientResponseSeries } from './client-recorder.js';
 import { OTEL_METER_NAME, otelInstrumentNames } from './otel-sink.js';
 
-/** The OpenTelemetry instrument names of the client metrics. */
+/**
+ * The OpenTelemetry instrument names of the client metrics.
+ * @example
+ * ```ts
+ * const names: OtelClientInstrumentNames = otelClientInstrumentNames('');
+ * ```
+ */
 export interface OtelClientInstrumentNames {
   /** Counter -> `http_client_responses_total`. */
   readonly responses: string;

@@ -14,13 +14,32 @@ import { RATIO_WINDOW } from './windows.js';
  * traffic guard; answers the upstream's documentation does not list raise a ticket.
  */
 
-/** The alert names of this module, as the README's runbook refers to them. */
+/**
+ * The alert names of this module, as the README's runbook refers to them.
+ * @example
+ * ```ts
+ * UPSTREAM_ALERT_NAMES[0]; // 'HTTPUpstreamServiceFaultsHigh'
+ * ```
+ */
 export const UPSTREAM_ALERT_NAMES = ['HTTPUpstreamServiceFaultsHigh', 'HTTPUpstreamUndocumentedStatusCodes'] as const;
 
-/** Share (0-1) of an upstream's calls that are service faults or failures above which `HTTPUpstreamServiceFaultsHigh` fires. */
+/**
+ * Share (0-1) of an upstream's calls that are service faults or failures above which
+ * `HTTPUpstreamServiceFaultsHigh` fires.
+ * @example
+ * ```ts
+ * UPSTREAM_FAULT_THRESHOLD; // 0.1
+ * ```
+ */
 export const UPSTREAM_FAULT_THRESHOLD = 0.1;
 
-/** The names of the recorded upstream series. */
+/**
+ * The names of the recorded upstream series.
+ * @example
+ * ```ts
+ * const names: UpstreamRecordedNames = upstreamRecordedNames('');
+ * ```
+ */
 export interface UpstreamRecordedNames {
   /** Calls per second to each upstream (answers + failures), labels job, upstream. */
   readonly calls: string;

@@ -7,7 +7,15 @@ import type { Catalog } from '../catalog/types.js';
 import { parseBase } from './upstream.js';
 import type { ParsedBase } from './upstream.js';
 
-/** A `FAULTLINE_UPSTREAMS` file that cannot be used: names the file, each entry and problem. */
+/**
+ * A `FAULTLINE_UPSTREAMS` file that cannot be used: names the file, each entry and problem.
+ * @example
+ * ```ts
+ * try { loadUpstreamsFile('./u.yaml'); } catch (err) {
+ *   if (err instanceof UpstreamsError) console.error(err.message); // upstreams ./u.yaml: [1].base: "ftp://x" is not an http or https URL
+ * }
+ * ```
+ */
 export class UpstreamsError extends Error {
   override name = 'UpstreamsError';
   constructor(
@@ -28,6 +36,10 @@ export class UpstreamsError extends Error {
  *   catalog: ./rds-openapi.yaml
  * - base: http://billing.internal:8080
  * ```
+ * @example
+ * ```ts
+ * upstreamsFileSchema.parse([{ base: 'http://billing.internal:8080' }]);
+ * ```
  */
 export const upstreamsFileSchema = z.array(
   z.strictObject({
@@ -37,10 +49,22 @@ export const upstreamsFileSchema = z.array(
   { error: 'expected a list of { base, catalog? } entries' },
 );
 
-/** The parsed form of an upstreams file. */
+/**
+ * The parsed form of an upstreams file.
+ * @example
+ * ```ts
+ * const entries: UpstreamsFile = [{ base: 'https://rds.example.com/v3', catalog: './rds.yaml' }];
+ * ```
+ */
 export type UpstreamsFile = z.infer<typeof upstreamsFileSchema>;
 
-/** One loaded entry: the parsed base and its catalog. */
+/**
+ * One loaded entry: the parsed base and its catalog.
+ * @example
+ * ```ts
+ * const [first]: LoadedUpstream[] = loadUpstreamsFile('./upstreams.yaml');
+ * ```
+ */
 export interface LoadedUpstream {
   readonly base: ParsedBase;
   readonly catalog: Catalog;

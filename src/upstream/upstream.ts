@@ -4,6 +4,11 @@ import type { Catalog } from '../catalog/types.js';
 /**
  * An upstream API whose answers are counted: `fl.upstream({ base, catalog })` or one entry of
  * the `FAULTLINE_UPSTREAMS` file.
+ * @example
+ * ```ts
+ * const rds: UpstreamOptions = { base: 'https://rds.example.com/v3', catalog: './rds-openapi.yaml' };
+ * fl.upstream(rds);
+ * ```
  */
 export interface UpstreamOptions {
   /**
@@ -18,7 +23,14 @@ export interface UpstreamOptions {
   readonly catalog?: CatalogSource;
 }
 
-/** A parsed base URL. */
+/**
+ * A parsed base URL.
+ * @example
+ * ```ts
+ * const base = parseBase('http://billing.internal:8080') as ParsedBase;
+ * base.authority; // 'billing.internal:8080'
+ * ```
+ */
 export interface ParsedBase {
   /** The normalised URL (`https://rds.example.com/v3`). */
   readonly href: string;
@@ -56,7 +68,14 @@ export function parseBase(base: unknown): ParsedBase | string {
   return { href: url.origin + prefix, protocol: url.protocol, origin: url.origin, authority: url.host, prefix };
 }
 
-/** One watched upstream of an instance, resolved: its base, label, catalog and route cache. */
+/**
+ * One watched upstream of an instance, resolved: its base, label, catalog and route cache.
+ * @example
+ * ```ts
+ * const u = new Upstream(parseBase('https://rds.example.com/v3') as ParsedBase, loadCatalog('./rds-openapi.yaml'));
+ * u.routeLabel(u.template('/v3/p1/instances')!); // '/{project_id}/instances'
+ * ```
+ */
 export class Upstream {
   /** Route templates seen, with their label (base prefix removed); bounded by the catalog's size. */
   private readonly labels = new Map<string, string>();

@@ -10,7 +10,13 @@ import { DATASOURCE, tablePanel, timeseriesPanel } from '../panels.js';
 import type { Queries } from '../queries.js';
 import type { DashboardRow } from './row.js';
 
-/** The row's own variable: the upstreams to show. */
+/**
+ * The row's own variable: the upstreams to show.
+ * @example
+ * ```ts
+ * `upstream=~"$${UPSTREAM_VARIABLE}"`; // 'upstream=~"$upstream"'
+ * ```
+ */
 export const UPSTREAM_VARIABLE = 'upstream';
 
 const SCOPE = ['job=~"$job"', 'instance=~"$instance"', `upstream=~"$${UPSTREAM_VARIABLE}"`];

@@ -12,7 +12,7 @@ import { createFaultline } from '../../src/faultline.js';
 import { DEFAULT_SERIES_LIMIT } from '../../src/record/recorder.js';
 import { parseExposition, select, total } from '../helpers/exposition.js';
 import { close, listen, pool, request } from '../helpers/net.js';
-import { ABORTED, DURATION_COUNT, IN_FLIGHT, OVERFLOW, RESPONSES, settled } from './support.js';
+import { ABORTED, DURATION_COUNT, IN_FLIGHT, OVERFLOW, RESPONSES, settled, LOAD_TIMEOUT_MS } from './support.js';
 
 /** A small seeded PRNG (mulberry32), so a failure can be replayed. */
 function prng(seed: number): () => number {
@@ -71,7 +71,7 @@ describe('flood of random paths, methods and query strings (B5)', () => {
     const tasks = Array.from({ length: HTTP_REQUESTS }, (_, i) => {
       const path = `/${i % 2 === 0 ? 'r' : 'x'}/${word(8)}${random() < 0.3 ? 'nf' : ''}?secret=${word(10)}&q=${word(6)}`;
       const method = methods[Math.floor(random() * methods.length)]!;
-      return () => request(port, { method, path, agent });
+      return () => request(port, { method, path, agent, timeoutMs: LOAD_TIMEOUT_MS });
     });
     const statuses = (await pool(100, tasks)).map((a) => a.status);
     expect(statuses.every((s) => s === 200 || s === 404)).toBe(true);
@@ -131,5 +131,5 @@ describe('flood of random paths, methods and query strings (B5)', () => {
     expect(after.heap - before.heap).toBeLessThan(20 * 1024 * 1024);
     expect(after.heap - half.heap).toBeLessThan(2 * 1024 * 1024);
     process.stdout.write(`flood: retained heap +${((after.heap - before.heap) / 1048576).toFixed(1)} MB (second half +${((after.heap - half.heap) / 1048576).toFixed(2)} MB), RSS +${((after.rss - before.rss) / 1048576).toFixed(1)} MB\n`);
-  });
+  }, 150_000);
 });

@@ -7,42 +7,7 @@ import type { Faultline } from '../../src/faultline.js';
 import { byLabels, parseExposition, select, total } from '../helpers/exposition.js';
 import type { Sample } from '../helpers/exposition.js';
 import { close, listen, pool, request } from '../helpers/net.js';
-import { ABORTED, DURATION_COUNT, RESPONSES, checkMetrics, rawExchange, settled, statusLines } from './support.js';
-
-// The plan of L1: 70 % 200, 10 % 404, 10 % 500, 5 % 503, 5 % 418, over four methods.
-const PLAN: ReadonlyArray<readonly [code: number, share: number]> = [[200, 0.7], [404, 0.1], [500, 0.1], [503, 0.05], [418, 0.05]];
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
-
-function plan(n: number): Array<{ code: number; method: string }> {
-  const out: Array<{ code: number; method: string }> = [];
-  for (const [code, share] of PLAN) for (let i = 0; i < n * share; i++) out.push({ code, method: METHODS[out.length % METHODS.length]! });
-  // Interleave deterministically so every code is in flight at once.
-  return out.map((x, i) => ({ x, k: (i * 7919) % out.length })).sort((a, b) => a.k - b.k).map(({ x }) => x);
-}
-
-function expected(items: ReadonlyArray<{ code: number; method: string }>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const { code, method } of items) out[`${method}|${code}`] = (out[`${method}|${code}`] ?? 0) + 1;
-  return out;
-}
-
-/** A server answering `/c/<code>` with that code (route `/c/:code`), after a tick for some. */
-function codeServer(fl: Faultline): http.Server {
-  const server = http.createServer((req, res) => {
-    fl.setRoute(req, res, '/c/:code');
-    const code = Number(req.url!.slice(3));
-    const send = (): void => {
-      res.writeHead(code, { 'Content-Type': 'text/plain' });
-      res.end(`${code}\n`);
-    };
-    req.resume();
-    if (code === 500) setImmediate(send);
-    else send();
-  });
-  fl.instrument(server);
-  server.keepAliveTimeout = 30_000;
-  return server;
-}
+import { ABORTED, DURATION_COUNT, METHODS, PLAN, RESPONSES, checkMetrics, codeServer, expected, plan, rawExchange, settled, statusLines, LOAD_TIMEOUT_MS } from './support.js';
 
 function assertExact(samples: readonly Sample[], items: ReadonlyArray<{ code: number; method: string }>): void {
   expect(byLabels(samples, RESPONSES, ['method', 'code'])).toEqual(expected(items));
@@ -100,16 +65,22 @@ describe('load (L1-L4)', () => {
       let i = 0;
       while (loading) {
         const om = i++ % 2 === 1;
-        const a = await request(metricsPort, { path: '/metrics', headers: om ? { Accept: 'application/openmetrics-text; version=1.0.0' } : {} });
+        const a = await request(metricsPort, { path: '/metrics', headers: om ? { Accept: 'application/openmetrics-text; version=1.0.0' } : {}, timeoutMs: LOAD_TIMEOUT_MS });
         expect(a.status).toBe(200);
         scrapes.push({ format: om ? 'openmetrics' : 'text', body: a.body.toString(), contentType: String(a.headers['content-type']) });
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
+    const scraperDone = scraper.then(() => undefined, (err: unknown) => err);
 
-    const answers = await pool(200, items.map(({ code, method }) => () => request(port, { method, path: `/c/${code}`, agent })));
-    loading = false;
-    await scraper;
+    let answers;
+    try {
+      answers = await pool(200, items.map(({ code, method }) => () => request(port, { method, path: `/c/${code}`, agent, timeoutMs: LOAD_TIMEOUT_MS })));
+    } finally {
+      loading = false;
+    }
+    const scrapeError = await scraperDone;
+    if (scrapeError !== undefined) throw scrapeError instanceof Error ? scrapeError : new Error(JSON.stringify(scrapeError));
     expect(answers.map((a) => a.status)).toEqual(items.map((i) => i.code));
 
     const final = await settled(fl);
@@ -140,17 +111,17 @@ describe('load (L1-L4)', () => {
       const result = checkMetrics(body);
       if (result) expect(result, result.output).toMatchObject({ code: 0 });
     }
-  });
+  }, 150_000);
 
   it('L2: 10,000 requests with `Connection: close` (a new socket each) count exactly', async () => {
     const { fl, port } = await setup();
     const items = plan(10_000);
-    const answers = await pool(200, items.map(({ code, method }) => () => request(port, { method, path: `/c/${code}`, headers: { Connection: 'close' } })));
+    const answers = await pool(200, items.map(({ code, method }) => () => request(port, { method, path: `/c/${code}`, headers: { Connection: 'close' }, timeoutMs: LOAD_TIMEOUT_MS })));
     expect(answers.filter((a) => a.headers.connection !== 'close')).toEqual([]);
     const final = await settled(fl);
     expect(final.inFlight).toBe(0);
     assertExact(parseExposition(await fl.metrics()), items);
-  });
+  }, 150_000);
 
   it('L3: 50 pipelined requests written in one write are counted once each, in order', async () => {
     const { fl, port } = await setup();

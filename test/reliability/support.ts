@@ -1,9 +1,17 @@
 // Shared pieces of the reliability tests (test/reliability/*.test.ts).
+import http from 'node:http';
 import net from 'node:net';
 import type { Faultline } from '../../src/faultline.js';
 import { parseExposition, select, total } from '../helpers/exposition.js';
 import type { Sample } from '../helpers/exposition.js';
 import { findBinary, promtool } from '../helpers/prometheus.js';
+
+/**
+ * Client timeout of one request in the load tests. On a loaded 2-core machine a burst of 200
+ * new connections can wait many seconds for the server to accept them (measured with a bare
+ * node:http server, no faultline): slow is fine, lost is not, so the bound is generous.
+ */
+export const LOAD_TIMEOUT_MS = 60_000;
 
 export const RESPONSES = 'http_server_responses_total';
 export const DURATION_COUNT = 'http_server_response_duration_seconds_count';
@@ -93,3 +101,39 @@ export function checkMetrics(text: string): { code: number; output: string } | u
   if (binary === undefined) return undefined;
   return promtool(binary, ['check', 'metrics'], text);
 }
+
+// The plan of L1: 70 % 200, 10 % 404, 10 % 500, 5 % 503, 5 % 418, over four methods.
+export const PLAN: ReadonlyArray<readonly [code: number, share: number]> = [[200, 0.7], [404, 0.1], [500, 0.1], [503, 0.05], [418, 0.05]];
+export const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
+
+export function plan(n: number): Array<{ code: number; method: string }> {
+  const out: Array<{ code: number; method: string }> = [];
+  for (const [code, share] of PLAN) for (let i = 0; i < n * share; i++) out.push({ code, method: METHODS[out.length % METHODS.length]! });
+  // Interleave deterministically so every code is in flight at once.
+  return out.map((x, i) => ({ x, k: (i * 7919) % out.length })).sort((a, b) => a.k - b.k).map(({ x }) => x);
+}
+
+export function expected(items: ReadonlyArray<{ code: number; method: string }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const { code, method } of items) out[`${method}|${code}`] = (out[`${method}|${code}`] ?? 0) + 1;
+  return out;
+}
+
+/** A server answering `/c/<code>` with that code (route `/c/:code`), after a tick for some. */
+export function codeServer(fl: Faultline): http.Server {
+  const server = http.createServer((req, res) => {
+    fl.setRoute(req, res, '/c/:code');
+    const code = Number(req.url!.slice(3));
+    const send = (): void => {
+      res.writeHead(code, { 'Content-Type': 'text/plain' });
+      res.end(`${code}\n`);
+    };
+    req.resume();
+    if (code === 500) setImmediate(send);
+    else send();
+  });
+  fl.instrument(server);
+  server.keepAliveTimeout = 30_000;
+  return server;
+}
+

@@ -6,39 +6,12 @@ import { RenderPlan, render } from './render.js';
 import type { ExpositionFormat } from './render.js';
 import { emptySnapshot, fillRecorder, mergeSnapshots, parseSnapshot, takeSnapshot } from './cluster-merge.js';
 import type { Snapshot, SnapshotPart } from './cluster-merge.js';
+import { unwrap, wrap } from './cluster-protocol.js';
+import type { Message } from './cluster-protocol.js';
+import { ClusterWorker } from './cluster-worker.js';
 
-/**
- * Node cluster support: the primary serves one endpoint with the totals of all workers.
- *
- * Protocol (public IPC messages, tagged with {@link CLUSTER_TAG}; foreign messages are ignored):
- * a worker says `hello` (with its bucket bounds) when faultline starts in it; on each scrape the
- * primary sends `get` to every worker that said hello and waits at most `timeoutMs` for the
- * `snap` answers. A worker that does not answer in time is served with its last snapshot and
- * counted as `timed_out` in `faultline_cluster_workers`; a worker that exits is folded into the
- * retired totals with its last snapshot, so the sums never go down.
- */
-export const CLUSTER_TAG = '__faultline_cluster';
-const PROTOCOL = 1;
-/** How long a worker waits for the primary's welcome before it logs that nobody serves it. */
-const WELCOME_WAIT_MS = 10_000;
-
-type Message =
-  | { t: 'hello'; buckets: number[] }
-  | { t: 'welcome' }
-  | { t: 'ping' }
-  | { t: 'get'; id: number }
-  | { t: 'snap'; id: number; seq: number; s: Snapshot };
-
-function wrap(message: Message): Record<string, unknown> {
-  return { [CLUSTER_TAG]: PROTOCOL, ...message };
-}
-
-function unwrap(message: unknown): Message | undefined {
-  if (typeof message !== 'object' || message === null) return undefined;
-  const m = message as Record<string, unknown>;
-  if (m[CLUSTER_TAG] !== PROTOCOL || typeof m['t'] !== 'string') return undefined;
-  return m as unknown as Message;
-}
+// Node cluster support, the primary's side: one endpoint with the totals of every worker. The
+// protocol is in cluster-protocol.ts, the worker's side in cluster-worker.ts.
 
 /** What `attachCluster()` returns. */
 export interface ClusterAttachment {
@@ -85,6 +58,7 @@ class ClusterPrimary {
     cluster.on('fork', this.onFork);
     cluster.on('message', this.onMessage);
     cluster.on('exit', this.onExit);
+    cluster.on('disconnect', this.onDisconnect);
     // Workers forked before we attached said hello to nobody: ask them again.
     for (const worker of Object.values(cluster.workers ?? {})) {
       if (worker === undefined) continue;
@@ -97,6 +71,7 @@ class ClusterPrimary {
     cluster.off('fork', this.onFork);
     cluster.off('message', this.onMessage);
     cluster.off('exit', this.onExit);
+    cluster.off('disconnect', this.onDisconnect);
     for (const p of this.pending.values()) p.done();
   }
 
@@ -153,15 +128,25 @@ class ClusterPrimary {
   };
 
   private readonly onExit = (worker: Worker): void => {
+    for (const p of this.pending.values()) if (p.waiting.delete(worker.id) && p.waiting.size === 0) p.done();
+    // A final snapshot sent from the worker's 'exit' handler is delivered before the channel's
+    // 'disconnect': retire the worker once both happened, whichever comes last.
+    if (!worker.isConnected()) this.retire(worker);
+  };
+
+  private readonly onDisconnect = (worker: Worker): void => {
+    if (worker.isDead()) this.retire(worker);
+  };
+
+  private retire(worker: Worker): void {
     const view = this.workers.get(worker.id);
     this.workers.delete(worker.id);
-    for (const p of this.pending.values()) if (p.waiting.delete(worker.id) && p.waiting.size === 0) p.done();
     if (view?.hooked !== true) return;
     this.retiredCount++;
     if (view.last !== undefined) {
       this.retired = mergeSnapshots([{ snapshot: this.retired, inFlight: false }, { snapshot: view.last, inFlight: false }]);
     }
-  };
+  }
 
   /** Asks every hooked worker for a snapshot and waits for the answers, at most timeoutMs. */
   private ask(): Promise<{ asked: Set<number>; answered: Set<number> }> {
@@ -230,52 +215,6 @@ export function clusterLines(prefix: string, format: ExpositionFormat, n: { answ
     `# HELP ${retiredFamily} Cluster workers that exited; their last snapshot stays in the totals.\n` +
     `# TYPE ${retiredFamily} counter\n${retired} ${n.retired}\n`
   );
-}
-
-class ClusterWorker {
-  private seq = 0;
-  private welcomed = false;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(private readonly fl: Faultline) {
-    process.on('message', this.onMessage);
-    this.hello();
-    this.timer = setTimeout(() => {
-      if (!this.welcomed) {
-        fl.fault('cluster_no_primary', new Error(`no answer from the cluster primary within ${WELCOME_WAIT_MS} ms: it does not run faultline, so this worker's counts are not served (start the primary with --import/--require faultline/register too)`));
-      }
-    }, WELCOME_WAIT_MS);
-    this.timer.unref();
-  }
-
-  close(): void {
-    clearTimeout(this.timer);
-    process.off('message', this.onMessage);
-  }
-
-  private hello(): void {
-    this.send({ t: 'hello', buckets: Array.from(this.fl.recorder.buckets) });
-  }
-
-  private send(message: Message): void {
-    try {
-      process.send?.(wrap(message), undefined, undefined, () => undefined);
-    } catch (err) {
-      this.fl.fault('cluster_send', err);
-    }
-  }
-
-  private readonly onMessage = (raw: unknown): void => {
-    const message = unwrap(raw);
-    if (message === undefined) return;
-    try {
-      if (message.t === 'get') this.send({ t: 'snap', id: message.id, seq: ++this.seq, s: takeSnapshot(this.fl.recorder) });
-      else if (message.t === 'welcome') this.welcomed = true;
-      else if (message.t === 'ping') this.hello();
-    } catch (err) {
-      this.fl.fault('cluster_snapshot', err);
-    }
-  };
 }
 
 const attached = new WeakMap<Faultline, ClusterAttachment>();

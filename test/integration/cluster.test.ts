@@ -112,7 +112,7 @@ function expectMonotonic(before: Record<string, number>, after: Record<string, n
 }
 
 describe('Node cluster under --require faultline/register (CommonJS, 3 workers)', () => {
-  it('serves the exact totals once, survives a killed worker and a busy one', async () => {
+  it('serves the exact totals once, survives a killed worker, an exiting one and a busy one', async () => {
     const app = await startCluster('--require', { WORKERS: '3', FAULTLINE_CLUSTER_TIMEOUT_MS: '1000' });
     await waitFor(async () => (workerStates((await scrape(app)).samples)['answered'] === 3 ? true : undefined), 20_000, 'three workers to say hello');
 
@@ -132,7 +132,7 @@ describe('Node cluster under --require faultline/register (CommonJS, 3 workers)'
     // primary's merged answer, and no worker logged a failed bind.
     const listeners = execFileSync('ss', ['-Hltn', `sport = :${app.metricsPort}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
     expect(listeners).toHaveLength(1);
-    for (let i = 0; i < 4; i++) expect(byCode((await scrape(app)).samples)).toEqual(expected);
+    for (let i = 0; i < 3; i++) expect(byCode((await scrape(app)).samples)).toEqual(expected);
     const om = await scrape(app, 'application/openmetrics-text;version=1.0.0');
     expect(om.text).toMatch(/\nfaultline_cluster_workers\{state="answered"\} 3\nfaultline_cluster_workers\{state="timed_out"\} 0\nfaultline_cluster_workers\{state="unhooked"\} 0\n# HELP faultline_cluster_workers_retired Cluster workers that exited; their last snapshot stays in the totals\.\n# TYPE faultline_cluster_workers_retired counter\nfaultline_cluster_workers_retired_total 0\n# EOF\n$/);
     const promtoolBinary = findBinary('promtool');
@@ -155,11 +155,22 @@ describe('Node cluster under --require faultline/register (CommonJS, 3 workers)'
     expect(total(now.samples, 'faultline_cluster_workers_retired_total')).toBe(1);
     expectMonotonic(byCode(before.samples), byCode(now.samples));
 
-    // ... and the re-forked worker counts from zero into the same totals.
-    const after = await send(app, plan({ 409: 60 }));
-    add(expected, sumAll(after));
-    now = await scrape(app);
+    // 3b. A worker that exits by itself (process.exit) sends its final snapshot from its 'exit'
+    // handler: nothing it served since the last scrape is lost (and the worker re-forked in 3.
+    // counts from zero into the same totals).
+    const unseen = await send(app, plan({ 201: 45 }));
+    const exit = await request(app.port(), { path: '/exit/1' });
+    const leaver = Number(exit.headers['x-worker']);
+    await waitFor(() => (app.events.some((e) => e.event === 'exit' && e.pid === leaver) ? true : undefined), 10_000, 'the worker to exit');
+    await waitFor(() => (app.events.filter((e) => e.event === 'listening').length === 5 ? true : undefined), 30_000, 'the next re-forked worker to listen');
+    now = await waitFor(async () => {
+      const s = await scrape(app);
+      return workerStates(s.samples)['answered'] === 3 ? s : undefined;
+    }, 20_000, 'the re-forked worker to answer');
+    add(expected, sumAll(unseen));
+    add(expected, { '200': 1 });
     expect(byCode(now.samples)).toEqual(expected);
+    expect(total(now.samples, 'faultline_cluster_workers_retired_total')).toBe(2);
 
     // 4. A worker whose event loop is blocked for 3 s: the scrape answers after the bounded wait
     // (1 s) with its last snapshot and the partial flag; once it is free, exact totals again.

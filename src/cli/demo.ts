@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { createFaultline } from '../faultline.js';
-import type { Faultline } from '../faultline.js';
 import { startDemoService } from '../demo/service.js';
 import { DEFAULT_RATES, startTraffic } from '../demo/traffic.js';
 import type { FaultRates } from '../demo/traffic.js';
 import { startUpstream } from '../demo/upstream.js';
+import { demoUpstreamCatalog } from '../demo/api.js';
 import { TopModel } from '../top/model.js';
 import type { TopView } from '../top/model.js';
 import { parseExposition } from '../top/parse.js';
@@ -58,14 +58,6 @@ function closeServer(server: Server | undefined): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** Counts the demo service's calls to the upstream, through `fl.upstream()` when this build has it. */
-function watchUpstream(fl: Faultline, base: string): boolean {
-  const upstream = (fl as unknown as { upstream?: (options: { base: string }) => unknown }).upstream;
-  if (typeof upstream !== 'function') return false;
-  upstream.call(fl, { base });
-  return true;
-}
-
 async function runDemo(opts: DemoOptions): Promise<void> {
   const rates: FaultRates = { client: opts.clientFaults, error500: opts.errors500, unavailable503: opts.errors503, undocumented: opts.undocumented };
   const sum = rates.client + rates.error500 + rates.unavailable503 + rates.undocumented;
@@ -77,9 +69,10 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   let metrics: AddressInfo;
   try {
     upstream = await startUpstream();
-    const upstreamBase = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    watchUpstream(fl, upstreamBase);
-    service = await startDemoService(fl, { port: opts.servicePort, upstream: upstreamBase });
+    const upstreamOrigin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    // the service's calls to it become the http_client_* series, routes without the /v3 prefix
+    fl.upstream({ base: `${upstreamOrigin}/v3`, catalog: demoUpstreamCatalog() });
+    service = await startDemoService(fl, { port: opts.servicePort, upstream: upstreamOrigin });
     metrics = await fl.listen(opts.port, opts.host).catch((err: NodeJS.ErrnoException) => {
       throw new CliError(
         err.code === 'EADDRINUSE'

@@ -1,5 +1,8 @@
 import http from 'node:http';
 import type { ServerResponse } from 'node:http';
+import { builtinCatalog } from '../catalog/builtin.js';
+import type { Catalog } from '../catalog/types.js';
+import { compileRoutes } from '../catalog/route-matcher.js';
 
 /**
  * The API the demo imitates, modelled on the seed document's cloud database API: instances (creation is
@@ -45,4 +48,16 @@ export function answer(res: ServerResponse, code: number): void {
   const text = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/**
+ * The catalog of the simulated upstream: the built-in codes, plus the API's path templates so
+ * that its calls get a `route` label (the base's `/v3` prefix removed) instead of `unmatched`.
+ * @example
+ * ```ts
+ * fl.upstream({ base: 'http://127.0.0.1:8081/v3', catalog: demoUpstreamCatalog() });
+ * ```
+ */
+export function demoUpstreamCatalog(): Catalog {
+  return { ...builtinCatalog(), name: 'demo-upstream', routes: compileRoutes(new Set(DEMO_ROUTES.map((r) => r.template))) };
 }

@@ -46,7 +46,7 @@ function handle(fl: Faultline, upstream: UpstreamLink | undefined, req: Incoming
 export interface DemoServiceOptions {
   /** Port on 127.0.0.1; 0 (default) = any free port. */
   readonly port?: number;
-  /** Base URL of the upstream API the service calls (see `startUpstream`); none by default. */
+  /** Origin (`http://host:port`) of the upstream API the service calls (see `startUpstream`); none by default. */
   readonly upstream?: string;
 }
 

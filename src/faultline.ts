@@ -16,7 +16,7 @@ import { OtelSink } from './record/otel-sink.js';
 import { linkActiveSpan } from './record/trace-link.js';
 import { isExporterServer } from './hooks/exporter-servers.js';
 import type { ResponseSeries } from './record/series.js';
-import { RenderPlan, render } from './exporter/render.js';
+import { RenderPlan, renderChunked } from './exporter/render.js';
 import type { ExpositionFormat } from './exporter/render.js';
 import { createEndpoint } from './exporter/handler.js';
 import { addOwner, findTracked, markInternalServer, removeOwner, trackResponse } from './hooks/runtime.js';
@@ -177,7 +177,6 @@ export class Faultline implements TrackingOwner {
     addClientBridgeMetrics(this.bridge, this.outbound);
   }
 
-
   /**
    * Counts the requests of a node:http or node:https server, or of a `node:http2` server's
    * compat API (hooked through its 'request' event: Node 20 has no HTTP/2 diagnostics
@@ -243,7 +242,7 @@ export class Faultline implements TrackingOwner {
   metricsHandler(): MetricsHandler {
     this.handler ??= createEndpoint(
       {
-        render: (format) => this.metrics(format),
+        render: (format) => this.metricsBody(format),
         skip: (req, res) => this.skip(req, res),
         fault: (kind, err) => this.fault(`endpoint_${kind}`, err),
       },
@@ -259,9 +258,15 @@ export class Faultline implements TrackingOwner {
   collector: ((format: ExpositionFormat) => Promise<string>) | undefined = undefined;
 
   /** Renders the metrics in the text format (default) or OpenMetrics. */
-  metrics(format: ExpositionFormat = 'text'): Promise<string> {
+  async metrics(format: ExpositionFormat = 'text'): Promise<string> {
+    const body = await this.metricsBody(format);
+    return typeof body === 'string' ? body : body.toString('utf8');
+  }
+
+  /** The exposition as the endpoint sends it: rendered in time slices that yield to the event loop. */
+  private metricsBody(format: ExpositionFormat): Promise<string | Buffer> {
     if (this.collector !== undefined) return this.collector(format);
-    return Promise.resolve(render(this.recorder, this.plan, format, this.outbound));
+    return renderChunked(this.recorder, this.plan, format, this.outbound);
   }
 
   /**

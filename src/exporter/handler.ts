@@ -8,7 +8,7 @@ import type { ExpositionFormat } from './render.js';
 /** What the endpoint needs from an instance. */
 export interface EndpointSource {
   /** Renders the metrics; may be async. */
-  render(format: ExpositionFormat): string | Promise<string>;
+  render(format: ExpositionFormat): string | Buffer | Promise<string | Buffer>;
   /** Marks the request as the endpoint's own (not counted). */
   skip(req: IncomingMessage, res: ServerResponse): void;
   /** Counts and logs a fault of the endpoint. */
@@ -76,7 +76,7 @@ export function createEndpoint(source: EndpointSource, settings: EndpointSetting
           (body) => {
             const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format], Vary: 'Accept, Accept-Encoding' };
             if (!wantsGzip) {
-              finish(res, req, Buffer.from(body), headers, release);
+              finish(res, req, typeof body === 'string' ? Buffer.from(body) : body, headers, release);
               return;
             }
             gzip(body, (err, zipped) => {

@@ -4,6 +4,8 @@ import { HELP } from '../record/names.js';
 import { categoryOfCode, pickText } from '../classify/classify.js';
 import { escapeHelp, escapeLabelValue, formatNumber } from '../record/labels.js';
 import { clientOverflowLines, renderClient } from './render-client.js';
+import { ExpositionWriter } from './writer.js';
+import { performance } from 'node:perf_hooks';
 import type { ClientRenderSource } from './render-client.js';
 
 /** The two exposition formats. */
@@ -19,6 +21,20 @@ export const CONTENT_TYPES = {
 export class RenderPlan {
   readonly leLabels: readonly string[];
   readonly infoLines: string;
+  /** Size of the last rendered body: the next render starts with a buffer this large. */
+  lastSize = 64 * 1024;
+  /** The constant parts of sample lines, encoded once. */
+  readonly bytes: {
+    readonly counterHead: Uint8Array;
+    readonly documentedTrue: Uint8Array;
+    readonly documentedFalse: Uint8Array;
+    readonly bucketHead: Uint8Array;
+    readonly le: readonly Uint8Array[];
+    readonly sumHead: Uint8Array;
+    readonly countHead: Uint8Array;
+    readonly abortedHead: Uint8Array;
+    readonly spaceBrace: Uint8Array;
+  };
   constructor(
     readonly names: MetricNames,
     recorder: Recorder,
@@ -32,85 +48,159 @@ export class RenderPlan {
       info += `${names.codeInfo}{code="${entry.code}",category="${category}",description="${description}"} 1\n`;
     }
     this.infoLines = info;
+    this.bytes = {
+      counterHead: Buffer.from(`${names.responses}{`),
+      documentedTrue: Buffer.from(',documented="true"} '),
+      documentedFalse: Buffer.from(',documented="false"} '),
+      bucketHead: Buffer.from(`${names.duration}_bucket{`),
+      le: this.leLabels.map((l) => Buffer.from(l)),
+      sumHead: Buffer.from(`${names.duration}_sum{`),
+      countHead: Buffer.from(`${names.duration}_count{`),
+      abortedHead: Buffer.from(`${names.aborted}{`),
+      spaceBrace: Buffer.from('} '),
+    };
   }
 }
 
-function header(out: string[], family: string, type: string, help: string): void {
-  out.push(`# HELP ${family} ${escapeHelp(help)}\n# TYPE ${family} ${type}\n`);
+function header(w: ExpositionWriter, family: string, type: string, help: string): void {
+  w.str(`# HELP ${family} ${escapeHelp(help)}\n# TYPE ${family} ${type}\n`);
 }
 
-function exemplarSuffix(ex: { traceId: string; spanId: string; value: number; timestamp: number } | undefined): string {
-  if (ex === undefined) return '\n';
-  return ` # {trace_id="${ex.traceId}",span_id="${ex.spanId}"} ${formatNumber(ex.value)} ${ex.timestamp.toFixed(3)}\n`;
+function exemplarSuffix(ex: { traceId: string; spanId: string; value: number; timestamp: number }): string {
+  return ` # {trace_id="${ex.traceId}",span_id="${ex.spanId}"} ${formatNumber(ex.value)} ${ex.timestamp.toFixed(3)}`;
 }
+
+/** Series written between checks of the time slice. */
+const BATCH = 64;
+const NEWLINE = 10;
 
 /**
- * Renders everything a Recorder holds in the text format 0.0.4 or OpenMetrics 1.0.
- * Counter families are named without `_total` in OpenMetrics, their samples keep it.
+ * Writes everything a Recorder holds in the text format 0.0.4 or OpenMetrics 1.0, yielding
+ * after every batch of series so that the caller can give the event loop a turn. Counter
+ * families are named without `_total` in OpenMetrics, their samples keep it. Each histogram
+ * series is written in one go, so its buckets, sum and count are consistent.
  */
-export function render(recorder: Recorder, plan: RenderPlan, format: ExpositionFormat, client?: ClientRenderSource): string {
+function* write(w: ExpositionWriter, recorder: Recorder, plan: RenderPlan, format: ExpositionFormat, client: ClientRenderSource | undefined): Generator<void> {
   const om = format === 'openmetrics';
   const n = plan.names;
-  const out: string[] = [];
   const counterFamily = (name: string): string => (om ? name.replace(/_total$/, '') : name);
 
-  header(out, counterFamily(n.responses), 'counter', HELP.responses);
-  let chunk = '';
+  header(w, counterFamily(n.responses), 'counter', HELP.responses);
+  const c = plan.bytes;
+  let i = 0;
   for (const s of recorder.responses.values()) {
-    chunk += `${n.responses}{${s.counterLabels}} ${s.count}${om ? exemplarSuffix(s.exemplar) : '\n'}`;
-    if (chunk.length > 65536) { out.push(chunk); chunk = ''; }
+    w.bytes(c.counterHead);
+    w.range(s.labels.data, s.labelStart, s.labelEnd);
+    w.bytes(s.documented ? c.documentedTrue : c.documentedFalse);
+    w.num(s.count);
+    if (om && s.exemplar !== undefined) w.str(exemplarSuffix(s.exemplar));
+    w.byte(NEWLINE);
+    if (++i % (BATCH * 8) === 0) yield;
   }
-  out.push(chunk);
 
-  header(out, n.duration, 'histogram', HELP.duration);
-  const bucketName = `${n.duration}_bucket{`;
-  const le = plan.leLabels;
-  chunk = '';
+  header(w, n.duration, 'histogram', HELP.duration);
+  const le = c.le;
+  i = 0;
   for (const s of recorder.responses.values()) {
-    let cumulative = 0;
-    const prefix = bucketName + s.histogramLabels;
-    // Bucket exemplars (OpenMetrics only): the latest traced response in that bucket.
+    const labels = s.labels.data;
+    const start = s.labelStart;
+    const end = s.labelEnd;
     const exemplars = om ? s.bucketExemplars : undefined;
-    for (let i = 0; i < le.length; i++) {
-      cumulative += s.buckets[i]!;
-      chunk += `${prefix}${le[i]!}${cumulative}${exemplars === undefined ? '\n' : exemplarSuffix(exemplars[i])}`;
+    let cumulative = 0;
+    const counts = s.pool.data;
+    const offset = s.offset;
+    for (let b = 0; b < le.length; b++) {
+      cumulative += counts[offset + b]!;
+      w.bytes(c.bucketHead);
+      w.range(labels, start, end);
+      w.bytes(le[b]!);
+      w.num(cumulative);
+      const ex = exemplars?.[b];
+      if (ex !== undefined) w.str(exemplarSuffix(ex));
+      w.byte(NEWLINE);
     }
-    chunk += `${n.duration}_sum{${s.histogramLabels}} ${formatNumber(s.sum)}\n${n.duration}_count{${s.histogramLabels}} ${s.count}\n`;
-    if (chunk.length > 65536) { out.push(chunk); chunk = ''; }
+    w.bytes(c.sumHead);
+    w.range(labels, start, end);
+    w.bytes(c.spaceBrace);
+    w.num(s.sum);
+    w.byte(NEWLINE);
+    w.bytes(c.countHead);
+    w.range(labels, start, end);
+    w.bytes(c.spaceBrace);
+    w.num(cumulative);
+    w.byte(NEWLINE);
+    if (++i % BATCH === 0) yield;
   }
-  out.push(chunk);
 
-  header(out, n.inFlight, 'gauge', HELP.inFlight);
-  chunk = '';
-  recorder.methodLabels.forEach((m, i) => {
-    const v = recorder.inFlight[i]!;
-    if (v !== 0 || recorder.methodSeen[i] === 1) chunk += `${n.inFlight}{method="${m}"} ${v}\n`;
+  header(w, n.inFlight, 'gauge', HELP.inFlight);
+  recorder.methodLabels.forEach((m, k) => {
+    const v = recorder.inFlight[k]!;
+    if (v !== 0 || recorder.methodSeen[k] === 1) w.str(`${n.inFlight}{method="${m}"} ${v}\n`);
   });
-  out.push(chunk);
 
-  header(out, counterFamily(n.aborted), 'counter', HELP.aborted);
-  chunk = '';
-  for (const s of recorder.aborts.values()) chunk += `${n.aborted}{${s.labels}} ${s.count}\n`;
-  out.push(chunk);
+  header(w, counterFamily(n.aborted), 'counter', HELP.aborted);
+  i = 0;
+  for (const s of recorder.aborts.values()) {
+    w.bytes(c.abortedHead);
+    w.str(s.labels);
+    w.bytes(c.spaceBrace);
+    w.num(s.count);
+    w.byte(NEWLINE);
+    if (++i % (BATCH * 8) === 0) yield;
+  }
 
-  header(out, n.codeInfo, 'gauge', HELP.codeInfo);
-  out.push(plan.infoLines);
+  header(w, n.codeInfo, 'gauge', HELP.codeInfo);
+  w.str(plan.infoLines);
 
   // Outbound calls (only when the instance watches upstreams).
-  if (client !== undefined) renderClient(out, client, plan.leLabels, om);
+  if (client !== undefined) {
+    const out: string[] = [];
+    renderClient(out, client, plan.leLabels, om);
+    for (const part of out) w.str(part);
+    yield;
+  }
 
-  header(out, counterFamily(n.overflow), 'counter', HELP.overflow);
-  out.push(
+  header(w, counterFamily(n.overflow), 'counter', HELP.overflow);
+  w.str(
     `${n.overflow}{metric="${n.responses}"} ${recorder.overflowed.responses}\n` +
       `${n.overflow}{metric="${n.aborted}"} ${recorder.overflowed.aborted}\n`,
   );
-  if (client !== undefined) out.push(clientOverflowLines(n.overflow, client));
+  if (client !== undefined) w.str(clientOverflowLines(n.overflow, client));
 
-  header(out, counterFamily(n.internalErrors), 'counter', HELP.internalErrors);
-  chunk = '';
-  for (const [kind, count] of recorder.internalErrors) chunk += `${n.internalErrors}{kind="${escapeLabelValue(kind)}"} ${count}\n`;
-  out.push(chunk);
+  header(w, counterFamily(n.internalErrors), 'counter', HELP.internalErrors);
+  for (const [kind, count] of recorder.internalErrors) w.str(`${n.internalErrors}{kind="${escapeLabelValue(kind)}"} ${count}\n`);
 
-  if (om) out.push('# EOF\n');
-  return out.join('');
+  if (om) w.str('# EOF\n');
+}
+
+/**
+ * Renders synchronously (tests, small registries). The endpoint uses `renderChunked`.
+ */
+export function render(recorder: Recorder, plan: RenderPlan, format: ExpositionFormat, client?: ClientRenderSource): string {
+  const w = new ExpositionWriter();
+  const steps = write(w, recorder, plan, format, client);
+  while (!steps.next().done);
+  return w.take().toString('utf8');
+}
+
+/** How long a render may hold the event loop before it yields (ms). */
+export const RENDER_SLICE_MS = 4;
+
+/**
+ * Renders into bytes, giving the event loop a turn every few milliseconds, so a scrape of
+ * tens of thousands of series never blocks the service's requests for long.
+ */
+export async function renderChunked(recorder: Recorder, plan: RenderPlan, format: ExpositionFormat, client?: ClientRenderSource): Promise<Buffer> {
+  const w = new ExpositionWriter(plan.lastSize);
+  const steps = write(w, recorder, plan, format, client);
+  let slice = performance.now();
+  while (!steps.next().done) {
+    if (performance.now() - slice > RENDER_SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      slice = performance.now();
+    }
+  }
+  const body = w.take();
+  plan.lastSize = Math.max(64 * 1024, body.length + (body.length >> 3));
+  return body;
 }

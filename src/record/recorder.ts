@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/types.js';
 import { classify } from '../classify/classify.js';
-import { AbortedSeries, ResponseSeries } from './series.js';
+import { AbortedSeries, BucketPool, LabelPool, ResponseSeries } from './series.js';
 import type { Exemplar } from './series.js';
 import {
   OTHER_METHOD,
@@ -61,6 +61,10 @@ export class Recorder {
   readonly overflowRoute: number;
 
   readonly responses = new Map<number, ResponseSeries>();
+  /** The bucket counts of every response series. */
+  readonly pool: BucketPool;
+  /** The label bytes of every response series. */
+  readonly labels = new LabelPool();
   readonly aborts = new Map<number, AbortedSeries>();
   /** Observations recorded under route `overflow`, by metric name. */
   readonly overflowed = { responses: 0, aborted: 0 };
@@ -72,6 +76,7 @@ export class Recorder {
     this.lang = settings.lang;
     this.seriesLimit = settings.seriesLimit;
     this.buckets = Float64Array.from(settings.buckets);
+    this.pool = new BucketPool(this.buckets.length + 1);
     const methods = [...STANDARD_METHODS];
     for (const m of settings.methods) if (!methods.includes(m)) methods.push(m);
     if (methods.length >= MAX_METHODS) throw new RangeError(`at most ${MAX_METHODS - 1} methods can be labelled, got ${methods.length}`);
@@ -145,10 +150,10 @@ export class Recorder {
       const bounds = this.buckets;
       let i = 0;
       while (i < bounds.length && seconds > bounds[i]!) i++;
-      series.buckets[i]! += 1;
+      this.pool.data[series.offset + i]! += 1;
       series.sum += seconds;
     } else {
-      series.buckets[0]! += 1;
+      this.pool.data[series.offset]! += 1;
     }
     return series;
   }
@@ -163,11 +168,12 @@ export class Recorder {
     const methodLabel = this.methodLabels[method]!;
     const routeName = this.routeName(route);
     const c = classify(code, { method: methodLabel, route: routeName }, this.catalog, this.lang);
-    const histogramLabels = `method="${methodLabel}",route="${this.routeLabels[route]!}",code="${code}",category="${c.category}"`;
+    const [start, end] = this.labels.add(`method="${methodLabel}",route="${this.routeLabels[route]!}",code="${code}",category="${c.category}"`);
     const series = new ResponseSeries(
       methodLabel, routeName, code, c.category, c.documented, route === this.overflowRoute,
-      histogramLabels, `${histogramLabels},documented="${c.documented ? 'true' : 'false'}"`,
-      this.buckets.length,
+      this.labels, start, end,
+      this.pool,
+      this.pool.alloc(),
     );
     this.responses.set(route * ROUTE_FACTOR + method * METHOD_FACTOR + code, series);
     return series;
@@ -183,7 +189,7 @@ export class Recorder {
       }
       if (series === undefined) {
         const methodLabel = this.methodLabels[method]!;
-        series = new AbortedSeries(methodLabel, this.routeName(route), route === this.overflowRoute, `method="${methodLabel}",route="${this.routeLabels[route]!}"`);
+        series = new AbortedSeries(methodLabel, this.routeName(route), route === this.overflowRoute, ['method="', methodLabel, '",route="', this.routeLabels[route]!, '"'].join(''));
         this.aborts.set(route * MAX_METHODS + method, series);
       }
     }

@@ -1,0 +1,126 @@
+// `npm run bench`: every configuration side by side, alternating over rounds, on this machine.
+// Server pinned to core 0, load generator (autocannon, exact request count) to core 1. Reports
+// medians and min-max of req/s and of server CPU per response (all threads, from /proc), p99
+// latency, ratios to the bare framework, and whether the counted total equals what was sent.
+// Then the micro-benchmarks (hot path, rendering, route matching). Writes docs/benchmarks.md.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import os from 'node:os';
+import { LOAD_CORE, SERVER_CORE, cpuNs, fmt, freePort, hasTaskset, median, run, spawnPinned, waitForPort } from './lib.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const ROUNDS = Number(args.rounds ?? 3);
+const AMOUNT = Number(args.amount ?? 30000);
+const WARMUP = Number(args.warmup ?? 5000);
+const CONNECTIONS = 50;
+const only = args.only ? new RegExp(args.only) : null;
+
+const register = join(root, 'dist/esm/register.js');
+const S = (f) => join(here, 'servers', f);
+/** framework, name, node args, env, how to read the count back ('faultline' | null). */
+const CONFIGS = [
+  { fw: 'node:http', name: 'bare', argv: [S('node.mjs')], env: { BENCH_MODE: 'bare' } },
+  { fw: 'node:http', name: 'faultline/register', argv: ['--import', register, S('node.mjs')], env: { BENCH_MODE: 'bare' }, counted: 'faultline-port' },
+  { fw: 'node:http', name: 'prom-client by hand', argv: [S('node.mjs')], env: { BENCH_MODE: 'prom-client' } },
+  { fw: 'node:http', name: 'OpenTelemetry http', argv: [S('node-otel.cjs')], env: {} },
+  { fw: 'express', name: 'bare', argv: [S('express.mjs')], env: { BENCH_MODE: 'bare' } },
+  { fw: 'express', name: 'faultline', argv: [S('express.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
+  { fw: 'express', name: 'express-prom-bundle', argv: [S('express.mjs')], env: { BENCH_MODE: 'express-prom-bundle' } },
+  { fw: 'fastify', name: 'bare', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'bare' } },
+  { fw: 'fastify', name: 'faultline', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
+  { fw: 'fastify', name: 'fastify-metrics', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'fastify-metrics' } },
+  { fw: 'koa', name: 'bare', argv: [S('koa.mjs')], env: { BENCH_MODE: 'bare' } },
+  { fw: 'koa', name: 'faultline', argv: [S('koa.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
+].filter((c) => !only || only.test(`${c.fw} ${c.name}`));
+
+async function load(port, amount) {
+  const out = await run(spawnPinned(LOAD_CORE, [join(here, 'load.mjs'), JSON.stringify({ port, amount, connections: CONNECTIONS })], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+async function countedTotal(metricsPort) {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith('http_server_responses_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+async function measure(config) {
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const env = { ...process.env, ...config.env, PORT: String(port), METRICS_PORT: String(metricsPort), FAULTLINE_PORT: String(metricsPort), FAULTLINE_HOST: '127.0.0.1', NODE_ENV: 'production' };
+  const server = spawnPinned(SERVER_CORE, config.argv, { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+  try {
+    await waitForPort(port);
+    await load(port, WARMUP);
+    const cpu0 = cpuNs(server.pid);
+    const result = await load(port, AMOUNT);
+    const cpu1 = cpuNs(server.pid);
+    let exact = '';
+    if (config.counted) {
+      const counted = await countedTotal(metricsPort);
+      const sent = WARMUP + AMOUNT + 1; // + the readiness probe
+      exact = counted === sent ? `exact (${counted})` : `MISMATCH counted ${counted} sent ${sent}`;
+    }
+    return { rps: result.rps, cpuUs: (cpu1 - cpu0) / 1000 / result.requests, p99: result.p99, requests: result.requests, exact, errors: result.errors + result.timeouts };
+  } finally {
+    server.kill('SIGKILL');
+  }
+}
+
+const results = new Map(CONFIGS.map((c) => [c, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  // alternate: each round starts one configuration later
+  const order = CONFIGS.map((_, i) => CONFIGS[(i + round) % CONFIGS.length]);
+  for (const config of order) {
+    const r = await measure(config);
+    results.get(config).push(r);
+    process.stderr.write(`round ${round + 1}/${ROUNDS} ${config.fw} ${config.name}: ${fmt(r.rps, 0)} req/s, ${fmt(r.cpuUs, 2)} µs CPU/response, p99 ${r.p99} ms ${r.exact}\n`);
+  }
+}
+
+const rows = [];
+const bare = new Map();
+for (const [config, rs] of results) {
+  const row = {
+    config,
+    rps: median(rs.map((r) => r.rps)), rpsMin: Math.min(...rs.map((r) => r.rps)), rpsMax: Math.max(...rs.map((r) => r.rps)),
+    cpu: median(rs.map((r) => r.cpuUs)), cpuMin: Math.min(...rs.map((r) => r.cpuUs)), cpuMax: Math.max(...rs.map((r) => r.cpuUs)),
+    p99: median(rs.map((r) => r.p99)),
+    exact: rs.map((r) => r.exact).filter(Boolean),
+    errors: rs.reduce((a, r) => a + r.errors, 0),
+  };
+  if (config.name === 'bare') bare.set(config.fw, row);
+  rows.push(row);
+}
+
+const header = '| framework | configuration | req/s median (min-max) | req/s vs bare | server CPU µs/response median (min-max) | capacity kept (bare CPU / CPU) | +µs/response | p99 ms | counts |';
+const lines = [header, '|---|---|---|---|---|---|---|---|---|'];
+for (const r of rows) {
+  const b = bare.get(r.config.fw);
+  const kept = b ? (b.cpu / r.cpu) * 100 : NaN;
+  lines.push(`| ${r.config.fw} | ${r.config.name} | ${fmt(r.rps, 0)} (${fmt(r.rpsMin, 0)}-${fmt(r.rpsMax, 0)}) | ${b ? fmt((r.rps / b.rps) * 100) + '%' : '-'} | ${fmt(r.cpu, 2)} (${fmt(r.cpuMin, 2)}-${fmt(r.cpuMax, 2)}) | ${fmt(kept)}% | ${b ? fmt(r.cpu - b.cpu, 2) : '-'} | ${r.p99} | ${r.exact.length ? (r.exact.every((e) => e.startsWith('exact')) ? `exact in ${r.exact.length}/${r.exact.length} runs` : r.exact.join('; ')) : (r.errors ? `${r.errors} errors` : '-')} |`);
+}
+
+process.stderr.write('\nmicro-benchmarks...\n');
+const micro = await run(spawnPinned(SERVER_CORE, ['--expose-gc', join(here, 'micro.mjs')], { stdio: ['ignore', 'pipe', 'inherit'], cwd: root }));
+
+const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+const doc = `# Benchmarks
+
+Generated by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}: ${machine}.
+Server pinned to core ${SERVER_CORE}${hasTaskset ? '' : ' (taskset missing: not pinned)'}, load generator (autocannon, ${CONNECTIONS} connections, exactly ${AMOUNT} requests after ${WARMUP} warm-up requests) on core ${LOAD_CORE};
+mix 90% 200 / 5% 404 / 3% 500 / 2% 503 over route templates; ${ROUNDS} rounds, configurations alternating.
+"Server CPU per response" sums the CPU time of all the server's threads (/proc/<pid>/task/*/schedstat) over the measured
+requests: the stable figure on a shared machine. "Capacity kept" = bare CPU per response / configuration's CPU per response.
+"counts" compares faultline's \`http_server_responses_total\` with the requests sent.
+
+${lines.join('\n')}
+
+${micro}`;
+mkdirSync(join(root, 'docs'), { recursive: true });
+writeFileSync(join(root, 'docs/benchmarks.md'), doc);
+process.stdout.write(`${doc}\n`);

@@ -43,8 +43,8 @@ interface Layer {
 interface RouterLike { stack: Layer[] }
 
 /** Shared by every copy of faultline in the process (ESM + CommonJS): one wrap per layer. */
-const LAYER_KEY = Symbol.for('faultline.express.layer');
-const STATE_KEY = Symbol.for('faultline.express.state');
+const LAYER_KEY = Symbol.for('faultline.express.v1.layer');
+const STATE_KEY = Symbol.for('faultline.express.v1.state');
 /** A mount whose path the router did not keep (router 2.0-2.2): never request data. */
 const UNKNOWN_MOUNT = '/*';
 const CACHE_LIMIT = 64;
@@ -121,7 +121,7 @@ function wrapRoute(layer: Layer, original: Handler): Handler {
   };
 }
 
-function wrapMount(template: string, original: Handler, router: RouterLike | undefined): Handler {
+function wrapMount(template: string, original: Handler, router: RouterLike | undefined, awaitsPromises: boolean): Handler {
   const prefixes = new Map<string, string>();
   const wrapped = function faultlineMount(req: IncomingMessage, res: ServerResponse, next: Next): unknown {
     const state = (req as WithState)[STATE_KEY];
@@ -148,8 +148,9 @@ function wrapMount(template: string, original: Handler, router: RouterLike | und
       leave();
       throw err;
     }
-    // Express 5 turns a rejection into next(err) on its own next: leave the mount first.
-    if (result instanceof Promise) void result.then(undefined, leave);
+    // Express 5 turns a rejection into next(err) on its own next: leave the mount first. (Not
+    // under Express 4, which ignores promises: handling the rejection there would hide it.)
+    if (awaitsPromises && result instanceof Promise) void result.then(undefined, leave);
     return result;
   };
   // Tools (and our own walk) find a router's layers through `handle.stack`.
@@ -168,9 +169,10 @@ function wrapLayer(layer: Layer): void {
     return;
   }
   const template = layerMountTemplate(layer);
-  const router = typeof original === 'function' && isRouter(original) ? original : undefined;
+  const router = isRouter(original) ? original : undefined;
   if (template === '' && router === undefined) return; // plain middleware at the root: nothing to learn
-  layer.handle = wrapMount(template, original, router);
+  // router 2.x (Express 5) layers have matchers and handle returned promises; Express 4's do not.
+  layer.handle = wrapMount(template, original, router, 'matchers' in layer);
 }
 
 /** Wraps the layers of a router stack not seen yet (new layers are noticed by the length). */

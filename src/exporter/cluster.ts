@@ -53,6 +53,8 @@ class ClusterPrimary {
   constructor(
     private readonly fl: Faultline,
     private readonly timeoutMs: number,
+    /** Called at the first fork: from then on the instance serves the cluster's totals. */
+    private readonly activate: () => void,
   ) {
     this.bounds = JSON.stringify(Array.from(fl.recorder.buckets));
     cluster.on('fork', this.onFork);
@@ -90,7 +92,10 @@ class ClusterPrimary {
   }
 
   private readonly onFork = (worker: Worker): void => {
-    this.active = true;
+    if (!this.active) {
+      this.active = true;
+      this.activate();
+    }
     if (!this.workers.has(worker.id)) this.workers.set(worker.id, { hooked: false, compatible: false, seq: 0, last: undefined });
   };
 
@@ -247,8 +252,10 @@ export function attachCluster(fl: Faultline, options: ClusterOptions = {}): Clus
     const worker = new ClusterWorker(fl);
     attachment = { role: 'worker', close: () => worker.close() };
   } else {
-    const primary = new ClusterPrimary(fl, options.timeoutMs ?? fl.options.clusterTimeoutMs);
-    fl.collector = (format) => primary.render(format);
+    // A process that never forks keeps its own rendering path untouched.
+    const primary: ClusterPrimary = new ClusterPrimary(fl, options.timeoutMs ?? fl.options.clusterTimeoutMs, () => {
+      fl.collector = (format) => primary.render(format);
+    });
     attachment = {
       role: 'primary',
       close: () => {

@@ -13,7 +13,8 @@ describe('attachCluster in a process without workers', () => {
     expect(attachment.role).toBe('primary');
     expect(attachCluster(fl)).toBe(attachment); // idempotent
     expect(cluster.listenerCount('message')).toBe(listeners + 1);
-    // No worker was ever forked: no cluster lines, no waiting.
+    // No worker was ever forked: the instance's own rendering, no cluster lines, no waiting.
+    expect(fl.collector).toBeUndefined();
     expect(await fl.metrics('text')).toBe(alone.text);
     expect(await fl.metrics('openmetrics')).toBe(alone.om);
     attachment.close();

@@ -5,6 +5,7 @@ import {
 } from './client-calls.js';
 import type { ClientCall, ClientOwner, ClientWatch } from './client-calls.js';
 import { subscribeUndici } from './undici.js';
+import { guarded } from './guard.js';
 
 /**
  * node:http / node:https client calls through Node's diagnostics channels, no patching:
@@ -81,10 +82,10 @@ const HTTP_CHANNELS: ReadonlyArray<readonly [string, (message: unknown) => void]
 ];
 
 function subscribeAll(): () => void {
-  for (const [name, listener] of HTTP_CHANNELS) diagnosticsChannel.subscribe(name, listener);
+  for (const [name, listener] of HTTP_CHANNELS) diagnosticsChannel.subscribe(name, guarded(listener));
   const unsubscribeUndici = subscribeUndici();
   return () => {
-    for (const [name, listener] of HTTP_CHANNELS) diagnosticsChannel.unsubscribe(name, listener);
+    for (const [name, listener] of HTTP_CHANNELS) diagnosticsChannel.unsubscribe(name, guarded(listener));
     unsubscribeUndici();
   };
 }

@@ -1,6 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { CALL_KEY, callEnded, callErrored, callResponded, getClientRuntime, startCalls } from './client-calls.js';
 import type { ClientCall } from './client-calls.js';
+import { guarded } from './guard.js';
 
 /**
  * fetch / undici calls through undici's diagnostics channels (Node 20's bundled undici 6
@@ -82,8 +83,8 @@ const CHANNELS: ReadonlyArray<readonly [string, (message: unknown) => void]> = [
  * ```
  */
 export function subscribeUndici(): () => void {
-  for (const [name, listener] of CHANNELS) diagnosticsChannel.subscribe(name, listener);
+  for (const [name, listener] of CHANNELS) diagnosticsChannel.subscribe(name, guarded(listener));
   return () => {
-    for (const [name, listener] of CHANNELS) diagnosticsChannel.unsubscribe(name, listener);
+    for (const [name, listener] of CHANNELS) diagnosticsChannel.unsubscribe(name, guarded(listener));
   };
 }

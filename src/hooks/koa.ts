@@ -66,24 +66,24 @@ function routeOf(ctx: KoaContextLike): string | undefined {
  * ```
  */
 export function koaMiddleware(host: AdapterHost): KoaMiddleware {
-  return async function faultlineKoa(ctx, next) {
-    let tracked;
+  return function faultlineKoa(ctx, next) {
     try {
-      tracked = host.track(ctx.req, ctx.res);
-    } catch (err) {
-      host.fault('koa', err);
-    }
-    try {
-      await next();
-    } finally {
-      if (tracked !== undefined) {
+      const tracked = host.track(ctx.req, ctx.res);
+      // Read the route when the response closes, before faultline counts it (prepended to the
+      // runtime's own 'close' listener): set even when the client aborts mid-handler.
+      ctx.res.prependListener('close', () => {
         try {
           const route = routeOf(ctx);
           if (route !== undefined) tracked.route = route;
         } catch (err) {
           host.fault('koa', err);
         }
-      }
+      });
+    } catch (err) {
+      host.fault('koa', err);
     }
+    return next().then(noop);
   };
 }
+
+function noop(): void {}

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseExposition } from './exposition.js';
 import type { Sample } from './exposition.js';
-import { pool, request } from './net.js';
+import { pool, request, waitFor } from './net.js';
 
 /** Response counts keyed `METHOD|route|code|category|documented`. */
 export type Counts = Record<string, number>;
@@ -186,4 +186,30 @@ export async function runFixture(file: string): Promise<Counts> {
   } finally {
     await child.stop();
   }
+}
+
+/** Sends one request and closes the connection after `afterMs`, before the (slow) answer. */
+export function abortRequest(port: number, path: string, afterMs = 100): Promise<void> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, path, agent: false });
+    req.on('error', () => resolve());
+    req.on('close', () => resolve());
+    req.end();
+    setTimeout(() => req.destroy(), afterMs);
+  });
+}
+
+/** Waits until `fl` has counted `count` aborted requests; returns them by `method|route`. */
+export async function abortedCounts(metrics: () => Promise<string>, count: number): Promise<Record<string, number>> {
+  return waitFor(async () => {
+    const samples = parseExposition(await metrics());
+    const aborted: Record<string, number> = {};
+    let sum = 0;
+    for (const s of samples) {
+      if (s.name !== 'http_server_aborted_requests_total') continue;
+      aborted[`${s.labels['method']}|${s.labels['route']}`] = s.value;
+      sum += s.value;
+    }
+    return sum >= count ? aborted : undefined;
+  }, 10_000, `${count} aborted request(s) to be counted`);
 }

@@ -7,7 +7,7 @@ import { createFaultline } from '../../src/index.js';
 import type { Faultline } from '../../src/index.js';
 import { parseExposition, select, total } from '../helpers/exposition.js';
 import { close, listen, request } from '../helpers/net.js';
-import { FIXTURE_EXPECTED, countsOf, flood, leakedLabels, responseCounts, runFixture, sendSteps } from '../helpers/adapters.js';
+import { FIXTURE_EXPECTED, abortRequest, abortedCounts, countsOf, flood, leakedLabels, responseCounts, runFixture, sendSteps } from '../helpers/adapters.js';
 import type { Step } from '../helpers/adapters.js';
 
 // `express4` is an npm alias of express@4 (devDependency); it shares Express 5's API types.
@@ -157,6 +157,19 @@ describe.each([
     });
     expect(result.tokens.length).toBe(300 * 5 + 300 * 3 + 300 * 2 + 2100 * 5);
     expect(leakedLabels(samples, result.tokens)).toEqual([]);
+  });
+
+  it('counts a client abort once, as aborted, with the route template', async () => {
+    const fl = faultline();
+    const app = express();
+    app.use(fl.express());
+    const jobs = express.Router();
+    jobs.get('/:job_id', (_req, res) => { setTimeout(() => { if (!res.destroyed) res.end('late'); }, 500); });
+    app.use('/jobs', jobs);
+    const port = await serve(app);
+    await abortRequest(port, '/jobs/42?wait=1');
+    expect(await abortedCounts(() => fl.metrics(), 1)).toEqual({ 'GET|/jobs/:job_id': 1 });
+    expect(countsOf(await fl.metrics())).toEqual({});
   });
 
   it('labels the routes of a mounted sub-application that uses the middleware too', async () => {

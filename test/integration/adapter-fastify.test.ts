@@ -6,7 +6,7 @@ import { createFaultline } from '../../src/index.js';
 import type { Faultline } from '../../src/index.js';
 import { parseExposition, select, total } from '../helpers/exposition.js';
 import { request } from '../helpers/net.js';
-import { FIXTURE_EXPECTED, countsOf, flood, leakedLabels, responseCounts, runFixture, sendSteps } from '../helpers/adapters.js';
+import { FIXTURE_EXPECTED, abortRequest, abortedCounts, countsOf, flood, leakedLabels, responseCounts, runFixture, sendSteps } from '../helpers/adapters.js';
 import type { Step } from '../helpers/adapters.js';
 
 const apps: FastifyInstance[] = [];
@@ -111,6 +111,17 @@ describe('Fastify adapter', () => {
     const third = await buildApp((a) => a.register(other.fastify));
     await sendSteps(third.port, [{ method: 'GET', path: '/teapot', times: 1, status: 418 }]);
     expect(countsOf(await other.metrics())['GET|/teapot|418|client_fault|false']).toBe(2);
+  });
+
+  it('counts a client abort once, as aborted, with the route template', async () => {
+    const fl = faultline();
+    const { port } = await buildApp(async (app) => {
+      await app.register(fl.fastify);
+      app.get('/jobs/:job_id', async () => { await new Promise((r) => setTimeout(r, 500)); return 'late'; });
+    });
+    await abortRequest(port, '/jobs/42?wait=1');
+    expect(await abortedCounts(() => fl.metrics(), 1)).toEqual({ 'GET|/jobs/:job_id': 1 });
+    expect(countsOf(await fl.metrics())).toEqual({});
   });
 
   it('does not count app.inject() requests, which send nothing over the network', async () => {

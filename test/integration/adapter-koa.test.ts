@@ -4,7 +4,7 @@ import { createFaultline } from '../../src/index.js';
 import type { Faultline } from '../../src/index.js';
 import { parseExposition, select, total } from '../helpers/exposition.js';
 import { close, listen } from '../helpers/net.js';
-import { FIXTURE_EXPECTED, countsOf, flood, leakedLabels, responseCounts, runFixture, sendSteps } from '../helpers/adapters.js';
+import { FIXTURE_EXPECTED, abortRequest, abortedCounts, countsOf, flood, leakedLabels, responseCounts, runFixture, sendSteps } from '../helpers/adapters.js';
 import type { Step } from '../helpers/adapters.js';
 import { Router, loadKoa } from '../helpers/koa.js';
 import type { KoaApp } from '../helpers/koa.js';
@@ -87,6 +87,20 @@ describe.each([
     expect(responseCounts(samples)).toEqual(EXPECTED);
     expect(total(samples, 'http_server_response_duration_seconds_count')).toBe(18);
     expect(select(samples, 'http_server_requests_in_flight').every((s) => s.value === 0)).toBe(true);
+  });
+
+  it('counts a client abort once, as aborted, with the route template', async () => {
+    const fl = faultline();
+    const app = new Koa();
+    app.silent = true;
+    app.use(fl.koa());
+    const jobs = new Router({ prefix: '/jobs' });
+    jobs.get('/:job_id', async (ctx) => { await new Promise((r) => setTimeout(r, 500)); ctx.body = 'late'; });
+    app.use(jobs.routes());
+    const port = await serve(app);
+    await abortRequest(port, '/jobs/42?wait=1');
+    expect(await abortedCounts(() => fl.metrics(), 1)).toEqual({ 'GET|/jobs/:job_id': 1 });
+    expect(countsOf(await fl.metrics())).toEqual({});
   });
 
   it('counts once with fl.instrument(server) on the same server', async () => {

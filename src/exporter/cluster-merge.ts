@@ -65,6 +65,7 @@ export function takeSnapshot(recorder: Recorder): Snapshot {
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const isString = (v: unknown): v is string => typeof v === 'string';
+const isStatusCode = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 100 && (v as number) <= 999;
 const CATEGORY_SET = new Set<string>(CATEGORIES);
 
 function isPairs(v: unknown, check: (row: unknown[]) => boolean): boolean {
@@ -72,9 +73,9 @@ function isPairs(v: unknown, check: (row: unknown[]) => boolean): boolean {
 }
 
 /**
- * Checks a snapshot that arrived over IPC: the shape, finite non-negative counts, known
- * categories, and at most `bucketSlots` bucket values per row (the primary's buckets + Inf).
- * Returns the snapshot, or a short reason why it is refused.
+ * Checks a snapshot that arrived over IPC: the shape, status codes 100-999, finite non-negative
+ * counts, known categories, and at most `bucketSlots` bucket values per row (the primary's
+ * buckets + Inf). Returns the snapshot, or a short reason why it is refused.
  * @example
  * ```ts
  * const checked = parseSnapshot(message.snapshot, fl.recorder.buckets.length + 1);
@@ -87,7 +88,7 @@ export function parseSnapshot(value: unknown, bucketSlots: number): Snapshot | s
   if (s['v'] !== 1) return `unknown snapshot version ${JSON.stringify(s['v'])}`;
   const rowsOk = isPairs(s['r'], (row) =>
     row.length >= 7 && row.length <= 7 + bucketSlots &&
-    isString(row[0]) && isString(row[1]) && Number.isInteger(row[2]) && CATEGORY_SET.has(row[3] as string) &&
+    isString(row[0]) && isString(row[1]) && isStatusCode(row[2]) && CATEGORY_SET.has(row[3] as string) &&
     (row[4] === 0 || row[4] === 1) && row.slice(5).every(isCount));
   if (!rowsOk) return 'malformed response rows (or more buckets than this process has)';
   if (!isPairs(s['a'], (row) => row.length === 3 && isString(row[0]) && isString(row[1]) && isCount(row[2]))) return 'malformed aborted rows';

@@ -185,6 +185,7 @@ describe('parseSnapshot', () => {
     ['a string', () => 'snapshot', 'not an object'],
     ['another version', () => ({ ...good(), v: 2 }), 'unknown snapshot version 2'],
     ['more buckets than the primary has', () => ({ ...good(), r: [['GET', '/x', 200, 'success', 1, 1, 0.5, 0, 0, 0, 1]] }), 'malformed response rows (or more buckets than this process has)'],
+    ['a status code outside 100-999', () => ({ ...good(), r: [['GET', '/x', 1200, 'invalid', 0, 1, 0.5]] }), 'malformed response rows (or more buckets than this process has)'],
     ['an unknown category', () => ({ ...good(), r: [['GET', '/x', 200, 'great', 1, 1, 0.5]] }), 'malformed response rows (or more buckets than this process has)'],
     ['a negative count', () => ({ ...good(), r: [['GET', '/x', 200, 'success', 1, -1, 0.5]] }), 'malformed response rows (or more buckets than this process has)'],
     ['a NaN sum (null in JSON)', () => ({ ...good(), r: [['GET', '/x', 200, 'success', 1, 1, null]] }), 'malformed response rows (or more buckets than this process has)'],

@@ -16,7 +16,7 @@ import { guarded } from './guard.js';
  * - `http.client.response.finish` (published when the response *headers* arrived): the response
  *   is counted; a 'close' listener on the response observes the duration when the body ended
  *   (read to the end, or stopped early).
- * - `http.client.request.error` (Node 20.19+/22.14+): a call without a response failed, with
+ * - `http.client.request.error` (nodejs/node#54054, published by Node 20.20): a call without a response failed, with
  *   the error's reason; a request that emitted 'timeout' first counts as `timeout`.
  * - the request's 'close' without a response: a failure nobody reported an error for
  *   (`req.abort()`, or a Node line without the error channel): `aborted` or `other`.

@@ -39,6 +39,8 @@ export interface TrackingOwner {
 interface Runtime {
   readonly version: number;
   readonly owners: Set<TrackingOwner>;
+  /** `owners` as an array, for the per-request loop (no iterator per request). */
+  ownerList: TrackingOwner[];
   /** Servers that faultline itself runs (the metrics endpoint): never counted. */
   readonly internalServers: WeakSet<object>;
   /** The channel listener in use (from the copy that subscribed), if subscribed. */
@@ -79,7 +81,9 @@ function onRequestStart(message: unknown): void {
   const runtime = getRuntime();
   const { request, response, server } = message as RequestStart;
   if (runtime.internalServers.has(server)) return;
-  for (const owner of runtime.owners) {
+  const owners = runtime.ownerList;
+  for (let i = 0; i < owners.length; i++) {
+    const owner = owners[i]!;
     if (owner.watches(server)) runtime.track(owner, request, response);
   }
 }
@@ -89,7 +93,7 @@ export function getRuntime(): Runtime {
   const g = globalThis as { [RUNTIME_KEY]?: Runtime };
   let runtime = g[RUNTIME_KEY];
   if (runtime === undefined) {
-    runtime = { version: RUNTIME_VERSION, owners: new Set(), internalServers: new WeakSet(), listener: undefined, track };
+    runtime = { version: RUNTIME_VERSION, owners: new Set(), ownerList: [], internalServers: new WeakSet(), listener: undefined, track };
     g[RUNTIME_KEY] = runtime;
   } else if (runtime.version !== RUNTIME_VERSION) {
     throw new Error(
@@ -103,6 +107,7 @@ export function getRuntime(): Runtime {
 export function addOwner(owner: TrackingOwner): void {
   const runtime = getRuntime();
   runtime.owners.add(owner);
+  runtime.ownerList = [...runtime.owners];
   if (runtime.listener === undefined) {
     runtime.listener = onRequestStart;
     diagnosticsChannel.subscribe('http.server.request.start', onRequestStart);
@@ -113,6 +118,7 @@ export function addOwner(owner: TrackingOwner): void {
 export function removeOwner(owner: TrackingOwner): void {
   const runtime = getRuntime();
   runtime.owners.delete(owner);
+  runtime.ownerList = [...runtime.owners];
   if (runtime.owners.size === 0 && runtime.listener !== undefined) {
     diagnosticsChannel.unsubscribe('http.server.request.start', runtime.listener);
     runtime.listener = undefined;

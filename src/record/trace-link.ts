@@ -13,6 +13,15 @@ export const ATTR_FAULTLINE_DOCUMENTED = 'faultline.documented';
 // is the same key as core's without depending on @opentelemetry/core.
 const RPC_METADATA_KEY = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA');
 
+// Where @opentelemetry/api 1.x keeps what an SDK registered (context manager, tracer provider).
+const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+/** Whether an OpenTelemetry SDK registered a context manager and a tracer provider. */
+export function tracingRegistered(): boolean {
+  const registered = (globalThis as { [API_GLOBAL]?: { context?: unknown; trace?: unknown } })[API_GLOBAL];
+  return registered !== undefined && registered.context !== undefined && registered.trace !== undefined;
+}
+
 interface RpcMetadata {
   readonly type?: unknown;
   readonly span?: Span;
@@ -47,6 +56,9 @@ export function activeServerSpan(): Span | undefined {
  * ```
  */
 export function linkActiveSpan(series: ResponseSeries, bounds: Float64Array, seconds: number): void {
+  // Without an OpenTelemetry SDK nothing registered a context manager or tracer provider:
+  // one property read instead of the api's global lookup and version check per response.
+  if (!tracingRegistered()) return;
   const span = activeServerSpan();
   if (span === undefined) return;
   span.setAttribute(ATTR_FAULTLINE_CATEGORY, series.category);

@@ -17,6 +17,7 @@ const NASTY_ROUTES = ['/a"b', '/back\\slash', '/brace}', '/comma,eq=', '/数据�
 let fl: Faultline;
 let server: http.Server;
 let port: number;
+let metrics: number;
 let prometheus: PrometheusServer;
 
 beforeAll(async () => {
@@ -24,7 +25,7 @@ beforeAll(async () => {
   fl = createFaultline({ logger: () => {} });
   server = codeServer(fl);
   port = await listen(server);
-  const metrics = (await fl.listen(0, '127.0.0.1')).port;
+  metrics = (await fl.listen(0, '127.0.0.1')).port;
   prometheus = await startPrometheus(binary, { jobs: { reliability: [`127.0.0.1:${metrics}`] } });
 });
 
@@ -68,4 +69,18 @@ describe.skipIf(!binary)('a real Prometheus (L5)', () => {
     const routes = (await prometheus.query('http_server_responses_total{job="reliability",method="PATCH"}')).map((r) => r.metric['route']).sort();
     expect(routes).toEqual(NASTY_ROUTES.map((r) => r.replace('\n', ' ')).sort());
   }, 150_000);
+
+  it('F10: a restart (a new instance on the same endpoint) starts at 0 and Prometheus sees exactly one reset', async () => {
+    await fl.close();
+    await close(server);
+    fl = createFaultline({ logger: () => {} });
+    server = codeServer(fl);
+    port = await listen(server);
+    await fl.listen(metrics, '127.0.0.1');
+    for (let i = 0; i < 20; i++) expect((await request(port, { path: '/c/200' })).status).toBe(200);
+    const selector = 'http_server_responses_total{job="reliability",route="/c/:code",code="200",method="GET"}';
+    await waitFor(async () => ((await value(selector)) === 20 ? true : undefined), 20_000, 'Prometheus to see the restarted counts');
+    expect(await value(`resets(${selector}[5m])`)).toBe(1);
+    expect(await value('sum(resets(http_server_responses_total{job="reliability",route="/c/:code",code="404"}[5m]))')).toBe(0);
+  }, 60_000);
 });

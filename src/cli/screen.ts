@@ -39,7 +39,8 @@ export class Screen {
 
   /** Columns of the terminal, undefined when not a TTY. */
   get width(): number | undefined {
-    return this.live ? (this.stream.columns ?? 80) : undefined;
+    // a pseudo-terminal without a size reports 0 columns
+    return this.live ? this.stream.columns || 80 : undefined;
   }
 
   /** Shows a frame. */

@@ -145,9 +145,10 @@ describe('the installed faultline binary', () => {
   describe('top against a running demo with a token', () => {
     let demo: Started;
     let url: string;
+    let port: number;
 
     beforeAll(async () => {
-      const port = await freePort();
+      port = await freePort();
       url = `http://127.0.0.1:${port}/metrics`;
       demo = start(bin, ['demo', '--port', String(port), '--token', TOKEN, '--rate', '100', '--undocumented', '0.15'], { cwd: app, timeoutMs: 60_000 });
       await until('undocumented codes in the demo', async () => ((await get(url, { Authorization: `Bearer ${TOKEN}` })).body.includes('documented="false"') ? true : undefined));
@@ -202,6 +203,7 @@ describe('the installed faultline binary', () => {
       expect(screen.startsWith('\x1b[?25l\x1b[2J\x1b[H\x1b[1mfaultline top\x1b[22m')).toBe(true);
       expect(screen.split('\x1b[H')).toHaveLength(4); // three frames, each from the top
       expect(screen).toContain('\x1b[32msuccess       \x1b[39m');
+      expect(screen).toContain('  Request succeeded.\x1b[K'); // descriptions cut to the 80 columns of a size-less pty
       expect(screen).toMatch(/\x1b\[7m\x1b\[35m! \d{3} {2}\x1b\[39m\x1b\[27m/); // undocumented rows stand out
       expect(screen.trimEnd().endsWith('\x1b[?25h')).toBe(true);
       expect(plain.code).toBe(0);
@@ -209,21 +211,23 @@ describe('the installed faultline binary', () => {
       expect(plain.stdout).not.toMatch(/\x1b\[\d+m/);
     });
 
-    it('explains a 401, an unreachable endpoint and a non-faultline endpoint in one line, exit 1', async () => {
+    it('explains a 401, an unreachable endpoint, a non-faultline endpoint and a taken port in one line, exit 1', async () => {
       const closed = await freePort();
       const other = http.createServer((_req, res) => res.end('# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.5\n'));
       await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
       const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/metrics`;
-      const [noToken, wrong, gone, notOurs] = await Promise.all([
+      const [noToken, wrong, gone, notOurs, taken] = await Promise.all([
         run(bin, ['top', url, '--once'], { cwd: app }),
         run(bin, ['top', url, '--once'], { cwd: app, env: cleanEnv({ FAULTLINE_TOKEN: 'not-the-token' }) }),
         run(bin, ['top', `127.0.0.1:${closed}`, '--once'], { cwd: app }),
         run(bin, ['top', otherUrl, '--once'], { cwd: app }),
+        run(bin, ['demo', '--port', String(port), '--duration', '1'], { cwd: app }),
       ]);
       other.close();
       expect([noToken.code, oneLine(noToken)]).toEqual([1, `faultline: ${url} answered 401 Unauthorized; the endpoint needs a token: pass --token or set FAULTLINE_TOKEN`]);
       expect([wrong.code, oneLine(wrong)]).toEqual([1, `faultline: ${url} answered 401 Unauthorized; the token was refused: check --token / FAULTLINE_TOKEN`]);
       expect([gone.code, oneLine(gone)]).toEqual([1, `faultline: cannot reach http://127.0.0.1:${closed}/metrics: connection refused (ECONNREFUSED); is the service running and the port right?`]);
+      expect([taken.code, oneLine(taken), taken.stdout]).toEqual([1, `faultline: port ${port} on 127.0.0.1 is taken (EADDRINUSE): stop what uses it or pick another with --port`, '']);
       expect([notOurs.code, oneLine(notOurs)]).toEqual([1, `faultline: ${otherUrl} is not a faultline endpoint (no http_server_responses_total metric)`]);
     });
   });

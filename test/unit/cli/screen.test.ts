@@ -29,7 +29,7 @@ describe('Screen', () => {
   });
 
   it('redraws only the region below earlier output', () => {
-    const s = stream(true);
+    const s = stream(true, 0);
     const screen = new Screen(s, true);
     screen.draw(['a', 'b', 'c']);
     screen.draw(['d']);

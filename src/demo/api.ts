@@ -34,12 +34,24 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
   { method: 'POST', template: `${P}/backups`, pattern: new RegExp(`^/v3/${SEG}/backups$`), ok: 202, callsUpstream: true },
 ];
 
-/** The operation for a method and path, if the API has it. */
+/**
+ * The operation for a method and path, if the API has it.
+ * @example
+ * ```ts
+ * demoRoute('POST', '/v3/p1/instances')?.ok; // 202
+ * ```
+ */
 export function demoRoute(method: string | undefined, path: string): DemoRoute | undefined {
   return DEMO_ROUTES.find((r) => r.method === method && r.pattern.test(path));
 }
 
-/** Sends a JSON answer shaped like the API's (a job id for 202, an error code for faults). */
+/**
+ * Sends a JSON answer shaped like the API's (a job id for 202, an error code for faults).
+ * @example
+ * ```ts
+ * answer(res, 413); // {"error_code":"DBS.413","error_msg":"Payload Too Large"}
+ * ```
+ */
 export function answer(res: ServerResponse, code: number): void {
   let body: unknown;
   if (code === 202) body = { job_id: `job-${Date.now().toString(36)}` };

@@ -5,7 +5,13 @@ import { ExpositionError, parseExposition } from './parse.js';
 import type { Scrape } from './parse.js';
 import { detectPrefix, NotFaultlineError } from './model.js';
 
-/** A scrape that failed, with a message meant for the person at the terminal. */
+/**
+ * A scrape that failed, with a message meant for the person at the terminal.
+ * @example
+ * ```ts
+ * scrapeEndpoint(url).catch((err) => { if (err instanceof ScrapeError) console.error(err.message); });
+ * ```
+ */
 export class ScrapeError extends Error {
   override name = 'ScrapeError';
 }

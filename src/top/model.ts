@@ -51,12 +51,25 @@ export interface TopView {
   readonly upstreams: readonly UpstreamView[];
 }
 
-/** The scrape is not from a faultline endpoint (no `http_server_responses_total` family). */
+/**
+ * The scrape is not from a faultline endpoint (no `http_server_responses_total` family).
+ * @example
+ * ```ts
+ * try { detectPrefix(scrape); } catch (err) { if (err instanceof NotFaultlineError) console.error('not faultline'); }
+ * ```
+ */
 export class NotFaultlineError extends Error {
   override name = 'NotFaultlineError';
 }
 
-/** Finds the prefix of the target's metric names from its `# TYPE` lines. */
+/**
+ * Finds the prefix of the target's metric names from its `# TYPE` lines.
+ * @throws NotFaultlineError when there is no `http_server_responses_total` counter.
+ * @example
+ * ```ts
+ * detectPrefix(parseExposition('# TYPE shop_http_server_responses_total counter\n')); // 'shop_'
+ * ```
+ */
 export function detectPrefix(scrape: Scrape): string {
   for (const [family, type] of scrape.types) {
     const m = /^(.*)http_server_responses(_total)?$/.exec(family);

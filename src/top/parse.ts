@@ -12,7 +12,13 @@ export interface Scrape {
   readonly types: ReadonlyMap<string, string>;
 }
 
-/** A line of an exposition that does not parse; the message names the line. */
+/**
+ * A line of an exposition that does not parse; the message names the line.
+ * @example
+ * ```ts
+ * try { parseExposition('<!DOCTYPE html>'); } catch (err) { (err as ExpositionError).line; } // 1
+ * ```
+ */
 export class ExpositionError extends Error {
   override name = 'ExpositionError';
   constructor(

@@ -39,7 +39,13 @@ export function sparkline(values: readonly number[], width: number): string {
   return out.padStart(width, ' ');
 }
 
-/** A rate per second: two decimals below 10, one below 1000, none above. */
+/**
+ * A rate per second: two decimals below 10, one below 1000, none above; `-` when unknown.
+ * @example
+ * ```ts
+ * formatRate(0.5); // '0.50'
+ * ```
+ */
 export function formatRate(rate: number | undefined): string {
   if (rate === undefined) return '-';
   if (rate < 10) return rate.toFixed(2);
@@ -47,7 +53,13 @@ export function formatRate(rate: number | undefined): string {
   return rate.toFixed(0);
 }
 
-/** A share 0-1 as a percentage with one decimal; `-` when unknown. */
+/**
+ * A share 0-1 as a percentage with one decimal; `-` when unknown.
+ * @example
+ * ```ts
+ * formatShare(0.123); // '12.3%'
+ * ```
+ */
 export function formatShare(share: number | undefined): string {
   return share === undefined ? '-' : `${(share * 100).toFixed(1)}%`;
 }

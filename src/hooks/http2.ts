@@ -14,17 +14,36 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * an error code, after the headers went out and `end()` was called.
  */
 
-/** Whether `server` is a node:http or node:https server (seen through diagnostics_channel). */
+/**
+ * Whether `server` is a node:http or node:https server (seen through diagnostics_channel).
+ * @example
+ * ```ts
+ * isHttp1Server(http.createServer()); // true
+ * isHttp1Server(http2.createServer()); // false
+ * ```
+ */
 export function isHttp1Server(server: unknown): boolean {
   return server instanceof http.Server || server instanceof https.Server;
 }
 
-/** A server that can announce requests through a 'request' event (HTTP/2 compat servers). */
+/**
+ * A server that can announce requests through a 'request' event (HTTP/2 compat servers).
+ * @example
+ * ```ts
+ * const server: RequestEmitter = http2.createServer();
+ * ```
+ */
 export interface RequestEmitter {
   prependListener(event: 'request', listener: (req: IncomingMessage, res: ServerResponse) => void): unknown;
 }
 
-/** Whether `server` emits 'request' events we can listen to (and is not a node:http server). */
+/**
+ * Whether `server` emits 'request' events we can listen to (and is not a node:http server).
+ * @example
+ * ```ts
+ * if (isRequestEmitter(server)) server.prependListener('request', (req, res) => track(req, res));
+ * ```
+ */
 export function isRequestEmitter(server: unknown): server is RequestEmitter {
   return (
     typeof server === 'object' && server !== null && !isHttp1Server(server) &&

@@ -44,6 +44,19 @@ export function buildProgram(version = '0.0.0'): Command {
   return program;
 }
 
+let stdoutGuarded = false;
+
+/** A closed pipe (`faultline top URL | head`) ends the command quietly, as with other Unix tools. */
+function guardStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    process.stderr.write(`faultline: cannot write the output (${err.code ?? err.message})\n`);
+    process.exit(EXIT.failure);
+  });
+}
+
 /**
  * Runs the CLI with `argv` (without node and script); resolves to the exit code.
  * @example
@@ -52,6 +65,7 @@ export function buildProgram(version = '0.0.0'): Command {
  * ```
  */
 export async function main(argv: readonly string[], version?: string): Promise<number> {
+  guardStdout();
   const program = buildProgram(version);
   if (argv.length === 0) {
     // no command: the help, on stderr, as a usage error

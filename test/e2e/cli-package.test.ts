@@ -211,6 +211,18 @@ describe('the installed faultline binary', () => {
       expect(plain.stdout).not.toMatch(/\x1b\[\d+m/);
     });
 
+    it('ends quietly with exit 0 on Ctrl-C and when its pipe closes (`top | head -1`)', async () => {
+      const env = cleanEnv({ FAULTLINE_TOKEN: TOKEN });
+      const live = start(bin, ['top', url, '--interval', '0.3'], { cwd: app, env });
+      const piped = run('bash', ['-c', 'set -o pipefail; "$0" top "$1" --interval 0.2 --iterations 20 | head -1', bin, url], { cwd: app, env });
+      await until('the first snapshot', () => (live.stdout().includes('DESCRIPTION') ? true : undefined));
+      live.child.kill('SIGINT');
+      const [stopped, head] = await Promise.all([live.done, piped]);
+      expect([stopped.code, stopped.signal, stopped.stderr]).toEqual([0, null, '']);
+      expect([head.code, head.stderr]).toEqual([0, '']);
+      expect(head.stdout).toMatch(new RegExp(`^faultline top  ${url.replace(/[.]/g, '\\.')}  every 0\\.2s  \\d\\d:\\d\\d:\\d\\d\n$`));
+    });
+
     it('explains a 401, an unreachable endpoint, a non-faultline endpoint and a taken port in one line, exit 1', async () => {
       const closed = await freePort();
       const other = http.createServer((_req, res) => res.end('# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.5\n'));

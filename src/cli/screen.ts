@@ -2,6 +2,7 @@
 export interface ScreenStream {
   readonly isTTY?: boolean;
   readonly columns?: number;
+  readonly rows?: number;
   write(text: string): boolean;
 }
 
@@ -49,6 +50,7 @@ export class Screen {
     if (!this.live) {
       this.stream.write(`${this.frames > 0 ? '\n' : ''}${lines.join('\n')}\n`);
     } else {
+      lines = this.fit(lines);
       let start: string;
       if (this.below) start = this.frames === 0 ? '\x1b[?25l' : `\x1b[${this.previousLines}F`;
       else start = this.frames === 0 ? '\x1b[?25l\x1b[2J\x1b[H' : '\x1b[H';
@@ -56,6 +58,14 @@ export class Screen {
       this.previousLines = lines.length;
     }
     this.frames++;
+  }
+
+  /** A frame taller than the terminal would scroll and break the redraw: cut it, and say so. */
+  private fit(lines: readonly string[]): readonly string[] {
+    const rows = this.stream.rows;
+    if (rows === undefined || rows < 3 || lines.length < rows) return lines;
+    const keep = rows - 2;
+    return [...lines.slice(0, keep), `… ${lines.length - keep} more lines: enlarge the terminal`];
   }
 
   /** Restores the cursor; later frames are ignored. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Screen } from '../../../src/cli/screen.js';
 
-function stream(isTTY: boolean, columns?: number) {
+function stream(isTTY: boolean, columns?: number, rows?: number) {
   const out: string[] = [];
-  return { out, isTTY, columns, write: (s: string) => (out.push(s), true) };
+  return { out, isTTY, columns, rows, write: (s: string) => (out.push(s), true) };
 }
 
 describe('Screen', () => {
@@ -35,5 +35,13 @@ describe('Screen', () => {
     screen.draw(['d']);
     expect(s.out).toEqual(['\x1b[?25la\x1b[K\nb\x1b[K\nc\x1b[K\n\x1b[J', '\x1b[3Fd\x1b[K\n\x1b[J']);
     expect(screen.width).toBe(80);
+  });
+
+  it('cuts a frame taller than the terminal instead of scrolling', () => {
+    const s = stream(true, 80, 4);
+    const screen = new Screen(s);
+    screen.draw(['1', '2', '3']);
+    screen.draw(['1', '2', '3', '4', '5']);
+    expect(s.out).toEqual(['\x1b[?25l\x1b[2J\x1b[H1\x1b[K\n2\x1b[K\n3\x1b[K\n\x1b[J', '\x1b[H1\x1b[K\n2\x1b[K\n… 3 more lines: enlarge the terminal\x1b[K\n\x1b[J']);
   });
 });

@@ -1,5 +1,8 @@
 import { CATEGORIES } from '../catalog/types.js';
 import type { Recorder } from '../record/recorder.js';
+import type { ClientRecorder } from '../record/client-recorder.js';
+import { isClientPart, mergeClientParts, takeClientPart } from './cluster-client.js';
+import type { ClientPart } from './cluster-client.js';
 
 /**
  * The compact, JSON-safe picture of one process's counts that a cluster worker sends to the
@@ -24,6 +27,8 @@ export interface Snapshot {
   readonly e: [string, number][];
   /** Counter exemplars: `[row index in r, trace_id, span_id, value, timestamp]`. */
   readonly x: [number, string, string, number, number][];
+  /** Outbound calls (`http_client_*`), when the process watches upstreams. */
+  readonly c?: ClientPart;
 }
 
 /** One response row of a Snapshot. */
@@ -41,7 +46,7 @@ export function emptySnapshot(): Snapshot {
  * process.send?.({ snapshot: takeSnapshot(fl.recorder) });
  * ```
  */
-export function takeSnapshot(recorder: Recorder): Snapshot {
+export function takeSnapshot(recorder: Recorder, client?: ClientRecorder): Snapshot {
   const r: ResponseRow[] = [];
   const x: Snapshot['x'] = [];
   for (const s of recorder.responses.values()) {
@@ -60,7 +65,8 @@ export function takeSnapshot(recorder: Recorder): Snapshot {
   recorder.methodLabels.forEach((m, i) => {
     if (recorder.methodSeen[i] === 1 || recorder.inFlight[i] !== 0) f.push([m, recorder.inFlight[i]!]);
   });
-  return { v: 1, r, a, f, o: [recorder.overflowed.responses, recorder.overflowed.aborted], e: [...recorder.internalErrors], x };
+  const snapshot: Snapshot = { v: 1, r, a, f, o: [recorder.overflowed.responses, recorder.overflowed.aborted], e: [...recorder.internalErrors], x };
+  return client === undefined ? snapshot : { ...snapshot, c: takeClientPart(client) };
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -101,6 +107,7 @@ export function parseSnapshot(value: unknown, bucketSlots: number): Snapshot | s
     row.length === 5 && Number.isInteger(row[0]) && (row[0] as number) >= 0 && (row[0] as number) < rows &&
     isString(row[1]) && isString(row[2]) && typeof row[3] === 'number' && typeof row[4] === 'number');
   if (!exOk) return 'malformed exemplar rows';
+  if (s['c'] !== undefined && !isClientPart(s['c'], bucketSlots, CATEGORY_SET)) return 'malformed outbound-call rows';
   return value as Snapshot;
 }
 
@@ -135,7 +142,9 @@ export function mergeSnapshots(parts: readonly SnapshotPart[]): Snapshot {
   const inFlight = new Map<string, number>();
   const errors = new Map<string, number>();
   const o: [number, number] = [0, 0];
+  const clients: ClientPart[] = [];
   for (const { snapshot, inFlight: withInFlight } of parts) {
+    if (snapshot.c !== undefined) clients.push(snapshot.c);
     const exemplars = new Map<number, Snapshot['x'][number]>();
     for (const ex of snapshot.x) exemplars.set(ex[0], ex);
     snapshot.r.forEach((row, index) => {
@@ -175,7 +184,8 @@ export function mergeSnapshots(parts: readonly SnapshotPart[]): Snapshot {
     }
     r.push(row);
   }
-  return { v: 1, r, a: [...aborts.values()], f: [...inFlight], o, e: [...errors], x };
+  const merged: Snapshot = { v: 1, r, a: [...aborts.values()], f: [...inFlight], o, e: [...errors], x };
+  return clients.length === 0 ? merged : { ...merged, c: mergeClientParts(clients) };
 }
 
 /**

@@ -39,7 +39,7 @@ export class ClusterWorker {
   private readonly onExit = (): void => {
     if (!this.welcomed || process.connected !== true) return;
     try {
-      this.send({ t: 'snap', id: 0, seq: ++this.seq, s: takeSnapshot(this.fl.recorder) });
+      this.send({ t: 'snap', id: 0, seq: ++this.seq, s: takeSnapshot(this.fl.recorder, this.fl.outboundView?.recorder) });
     } catch {
       // exiting: nothing left to report to
     }
@@ -61,7 +61,7 @@ export class ClusterWorker {
     const message = unwrap(raw);
     if (message === undefined) return;
     try {
-      if (message.t === 'get') this.send({ t: 'snap', id: message.id, seq: ++this.seq, s: takeSnapshot(this.fl.recorder) });
+      if (message.t === 'get') this.send({ t: 'snap', id: message.id, seq: ++this.seq, s: takeSnapshot(this.fl.recorder, this.fl.outboundView?.recorder) });
       else if (message.t === 'welcome') this.welcomed = true;
       else if (message.t === 'ping') this.hello();
     } catch (err) {

@@ -9,6 +9,10 @@ import type { Snapshot, SnapshotPart } from './cluster-merge.js';
 import { unwrap, wrap } from './cluster-protocol.js';
 import type { Message } from './cluster-protocol.js';
 import { ClusterWorker } from './cluster-worker.js';
+import { fillClientRecorder } from './cluster-client.js';
+import { ClientRecorder } from '../record/client-recorder.js';
+import { clientMetricNames } from '../record/client-names.js';
+import type { ClientRenderSource } from './render-client.js';
 
 // Node cluster support, the primary's side: one endpoint with the totals of every worker. The
 // protocol is in cluster-protocol.ts, the worker's side in cluster-worker.ts.
@@ -188,10 +192,10 @@ class ClusterPrimary {
   async render(format: ExpositionFormat): Promise<string> {
     const fl = this.fl;
     this.plan ??= new RenderPlan(fl.names, fl.recorder);
-    // (outbound-call counts are served as they are here; the worker snapshots do not carry them yet)
     if (!this.active) return render(fl.recorder, this.plan, format, fl.outboundView);
     const { asked, answered } = await this.ask();
-    const parts: SnapshotPart[] = [{ snapshot: takeSnapshot(fl.recorder), inFlight: true }, { snapshot: this.retired, inFlight: false }];
+    const outbound = fl.outboundView;
+    const parts: SnapshotPart[] = [{ snapshot: takeSnapshot(fl.recorder, outbound?.recorder), inFlight: true }, { snapshot: this.retired, inFlight: false }];
     let unhooked = 0;
     for (const worker of Object.values(cluster.workers ?? {})) {
       if (worker === undefined) continue;
@@ -200,8 +204,16 @@ class ClusterPrimary {
       else if (view.last !== undefined) parts.push({ snapshot: view.last, inFlight: true });
     }
     const view = new Recorder({ catalog: fl.catalog, lang: fl.options.lang, seriesLimit: Number.MAX_SAFE_INTEGER, buckets: fl.options.buckets, methods: fl.options.methods });
-    fillRecorder(view, mergeSnapshots(parts));
-    const body = render(view, this.plan, format);
+    const merged = mergeSnapshots(parts);
+    fillRecorder(view, merged);
+    // Outbound calls (http_client_*): the workers' and the primary's, merged the same way.
+    let client: ClientRenderSource | undefined;
+    if (merged.c !== undefined || outbound !== undefined) {
+      const clientView = new ClientRecorder(view);
+      if (merged.c !== undefined) fillClientRecorder(clientView, merged.c);
+      client = { recorder: clientView, names: outbound?.names ?? clientMetricNames(fl.options.prefix) };
+    }
+    const body = render(view, this.plan, format, client);
     const timedOut = [...asked].filter((w) => !answered.has(w) && this.workers.has(w)).length;
     const lines = clusterLines(fl.options.prefix, format, { answered: answered.size, timedOut, unhooked, retired: this.retiredCount });
     return format === 'openmetrics' ? body.replace(/# EOF\n$/, `${lines}# EOF\n`) : body + lines;

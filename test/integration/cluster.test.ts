@@ -1,10 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { byLabels, parseExposition, total } from '../helpers/exposition.js';
 import type { Sample } from '../helpers/exposition.js';
-import { pool, request, waitFor } from '../helpers/net.js';
+import { listen, pool, request, waitFor } from '../helpers/net.js';
 import { CJS_REGISTER, ESM_REGISTER } from '../helpers/app.js';
 import { findBinary, freePort, promtool } from '../helpers/prometheus.js';
 
@@ -196,16 +199,40 @@ describe('Node cluster under --require faultline/register (CommonJS, 3 workers)'
 });
 
 describe('Node cluster under --import faultline/register (ES module, 2 workers + 1 without faultline)', () => {
-  it('counts the hooked workers exactly, does not wait for the unhooked one, leaves app IPC alone', async () => {
-    const app = await startCluster('--import', { WORKERS: '2', PLAIN_WORKERS: '1' });
+  it('counts the hooked workers exactly (outbound calls too), does not wait for the unhooked one, leaves app IPC alone', async () => {
+    // An upstream API the workers call, listed in FAULTLINE_UPSTREAMS.
+    const upstream = http.createServer((req, res) => {
+      res.statusCode = Number((req.url ?? '').split('/')[2]);
+      res.end('u');
+    });
+    const upstreamPort = await listen(upstream);
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-cluster-'));
+    const upstreams = join(dir, 'upstreams.json');
+    writeFileSync(upstreams, JSON.stringify([{ base: `http://127.0.0.1:${upstreamPort}` }]));
+    const app = await startCluster('--import', { WORKERS: '2', PLAIN_WORKERS: '1', FAULTLINE_UPSTREAMS: upstreams, UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}` });
     const plainPid = app.events.find((e) => e.event === 'listening' && e.plain === true)!.pid;
     await waitFor(async () => (workerStates((await scrape(app)).samples)['answered'] === 2 ? true : undefined), 20_000, 'two workers to say hello');
 
     const served = await send(app, [...plan({ 200: 150, 404: 60, 503: 60 }), ...plan({ 200: 30 }, () => '/ipc')]);
     expect(served.get(plainPid)).toBeDefined(); // the plain worker did serve some of them
-    const now = await scrape(app);
+    let now = await scrape(app);
     expect(byCode(now.samples)).toEqual(sumAll(served, plainPid));
     expect(workerStates(now.samples)).toEqual({ answered: 2, timed_out: 0, unhooked: 1 });
+
+    // Outbound calls of both hooked workers are merged too (each /call/<n> makes one call).
+    const calls = new Map<number, Record<string, number>>();
+    for (const code of [200, 503, 429]) {
+      for (const [pid, counts] of await send(app, plan({ [code]: 20 }, (c) => `/call/${c}`))) {
+        const into = calls.get(pid) ?? {};
+        add(into, { [String(code)]: counts['200'] ?? 0 });
+        calls.set(pid, into);
+      }
+    }
+    now = await scrape(app);
+    expect(byLabels(now.samples, 'http_client_responses_total', ['code'])).toEqual(sumAll(calls, plainPid));
+    expect(byLabels(now.samples, 'http_client_response_duration_seconds_count', ['code'])).toEqual(sumAll(calls, plainPid));
+    upstream.close();
+    rmSync(dir, { recursive: true, force: true });
     expect(app.stderr()).toBe('');
   });
 });

@@ -6,7 +6,14 @@ import type { Message } from './cluster-protocol.js';
 /** How long a worker waits for the primary's welcome before it logs that nobody serves it. */
 const WELCOME_WAIT_MS = 10_000;
 
-/** The worker side: says hello, answers the primary's snapshot requests, sends its final counts on exit. */
+/**
+ * The worker side: says hello, answers the primary's snapshot requests, sends its final counts
+ * on exit. `attachCluster()` creates it in a cluster worker.
+ * @example
+ * ```ts
+ * if (cluster.isWorker) new ClusterWorker(fl);
+ * ```
+ */
 export class ClusterWorker {
   private seq = 0;
   private welcomed = false;

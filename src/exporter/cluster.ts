@@ -220,7 +220,13 @@ class ClusterPrimary {
   }
 }
 
-/** The self-metrics of the cluster view (rendered only in a primary that has had workers). */
+/**
+ * The self-metrics of the cluster view (rendered only in a primary that has had workers).
+ * @example
+ * ```ts
+ * clusterLines('', 'text', { answered: 3, timedOut: 1, unhooked: 0, retired: 2 });
+ * ```
+ */
 export function clusterLines(prefix: string, format: ExpositionFormat, n: { answered: number; timedOut: number; unhooked: number; retired: number }): string {
   const workers = `${prefix}faultline_cluster_workers`;
   const retired = `${prefix}faultline_cluster_workers_retired_total`;

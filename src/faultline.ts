@@ -34,6 +34,9 @@ import type { UpstreamOptions } from './upstream/upstream.js';
 import { loadUpstreamsFile } from './upstream/file.js';
 import { addClientBridgeMetrics } from './record/client-bridge.js';
 
+/** The longest duration `observe()` accepts (a year): more is a bug, and would push the histogram's sum towards +Inf. */
+export const MAX_DURATION_SECONDS = 31_536_000;
+
 /** One response to count by hand with `fl.observe()`. */
 export interface ObservedResponse {
   /** The request method, e.g. `GET` (unknown methods are labelled `_OTHER`). */
@@ -220,8 +223,8 @@ export class Faultline implements TrackingOwner {
         this.fault('invalid_observation', new RangeError(`observe(): statusCode ${String(code)} is not an integer 100-999; not counted`));
         return;
       }
-      if (seconds !== undefined && !(Number.isFinite(seconds) && seconds >= 0)) {
-        this.fault('invalid_observation', new RangeError(`observe(): durationSeconds ${String(seconds)} is not a finite number >= 0; not counted`));
+      if (seconds !== undefined && !(Number.isFinite(seconds) && seconds >= 0 && seconds <= MAX_DURATION_SECONDS)) {
+        this.fault('invalid_observation', new RangeError(`observe(): durationSeconds ${String(seconds)} is not a number of seconds from 0 to ${MAX_DURATION_SECONDS}; not counted`));
         return;
       }
       const method = this.recorder.method(typeof response.method === 'string' ? response.method.toUpperCase() : undefined);

@@ -32,7 +32,7 @@ function digest(value: string): Buffer {
  * rendering fails. The path is checked by the caller.
  */
 export function createEndpoint(source: EndpointSource, settings: EndpointSettings) {
-  const expected = settings.token === undefined ? undefined : digest(`Bearer ${settings.token}`);
+  const expected = settings.token === undefined ? undefined : digest(settings.token);
   let active = 0;
 
   function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -50,7 +50,9 @@ export function createEndpoint(source: EndpointSource, settings: EndpointSetting
       }
       if (expected !== undefined) {
         const given = req.headers.authorization;
-        if (typeof given !== 'string' || given.length > 1024 || !timingSafeEqual(digest(given), expected)) {
+        // The scheme is case-insensitive (RFC 7235); the token is compared in constant time.
+        const token = typeof given === 'string' && given.length <= 1024 && /^bearer +/i.test(given) ? given.replace(/^bearer +/i, '') : undefined;
+        if (token === undefined || !timingSafeEqual(digest(token), expected)) {
           send(res, 401, 'unauthorized\n', { 'WWW-Authenticate': 'Bearer realm="faultline"' });
           return;
         }

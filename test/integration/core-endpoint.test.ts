@@ -105,4 +105,10 @@ describe('the metrics endpoint with a token', () => {
     expect(a.status).toBe(200);
     expect(a.body.toString()).toContain('# TYPE http_server_responses_total counter');
   });
+
+  it('the scheme is case-insensitive (RFC 7235), the token is not', async () => {
+    expect((await request(port, { path: '/metrics', headers: { authorization: 'bearer s3cret-token' } })).status).toBe(200);
+    expect((await request(port, { path: '/metrics', headers: { authorization: 'BEARER s3cret-token' } })).status).toBe(200);
+    expect((await request(port, { path: '/metrics', headers: { authorization: 'Bearer S3CRET-TOKEN' } })).status).toBe(401);
+  });
 });

@@ -152,9 +152,10 @@ describe('observe()', () => {
     fl.observe({ method: 'GET', route: '/jobs/:id', statusCode: 1000 });
     fl.observe({ method: 'GET', route: '/jobs/:id', statusCode: 200, durationSeconds: -1 });
     fl.observe({ method: 'GET', route: '/jobs/:id', statusCode: 200, durationSeconds: Number.POSITIVE_INFINITY });
+    fl.observe({ method: 'GET', route: '/jobs/:id', statusCode: 200, durationSeconds: Number.MAX_VALUE });
     const samples = parseExposition(await fl.metrics());
     expect(byLabels(samples, 'http_server_responses_total', ['method', 'route', 'code', 'category', 'documented'])).toEqual({ 'GET|/jobs/:id|503|service_fault|true': 1 });
-    expect(total(samples, 'faultline_internal_errors_total', { kind: 'invalid_observation' })).toBe(4);
+    expect(total(samples, 'faultline_internal_errors_total', { kind: 'invalid_observation' })).toBe(5);
     expect(logged).toEqual(['invalid_observation: observe(): statusCode NaN is not an integer 100-999; not counted (counted in faultline_internal_errors_total; further ones are not logged)']);
     await fl.close();
   });

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +18,9 @@ import type { ResponseSeries } from './record/series.js';
 import { RenderPlan, renderChunked } from './exporter/render.js';
 import type { ExpositionFormat } from './exporter/render.js';
 import { createEndpoint } from './exporter/handler.js';
-import { addOwner, findTracked, markInternalServer, removeOwner, trackResponse } from './hooks/runtime.js';
+import { startMetricsServer } from './exporter/server.js';
+import type { MetricsServer } from './exporter/server.js';
+import { addOwner, findTracked, removeOwner, trackResponse } from './hooks/runtime.js';
 import type { Tracked, TrackingOwner } from './hooks/runtime.js';
 import { expressMiddleware } from './hooks/express.js';
 import type { ExpressMiddleware } from './hooks/express.js';
@@ -80,7 +81,7 @@ export class Faultline implements TrackingOwner {
   private readonly plan: RenderPlan;
   private readonly log: OnceLogger;
   private readonly servers = new WeakSet<object>();
-  private metricsServer: Server | undefined;
+  private metricsServer: MetricsServer | undefined;
   private bridge: Registry | undefined;
   private handler: MetricsHandler | undefined;
   /** The OpenTelemetry mirror (`exporter: 'otel'`). */
@@ -275,31 +276,15 @@ export class Faultline implements TrackingOwner {
   /**
    * Starts faultline's own metrics endpoint on `port`/`host` (defaults 9464 / 0.0.0.0). It does
    * not keep the process alive. Rejects when the port cannot be bound.
+   * @example
+   * ```ts
+   * const { port } = await fl.listen(9464, '0.0.0.0'); // http://<host>:9464/metrics
+   * ```
    */
   listen(port = this.options.port ?? 9464, host = this.options.host): Promise<AddressInfo> {
-    const handle = this.metricsHandler();
-    const path = this.options.path;
-    const server = http.createServer((req, res) => {
-      const url = req.url ?? '/';
-      const q = url.indexOf('?');
-      if ((q < 0 ? url : url.slice(0, q)) !== path) {
-        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end('not found\n');
-        return;
-      }
-      handle(req, res);
-    });
-    markInternalServer(server);
-    server.on('clientError', (_err, socket) => socket.destroy());
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        server.on('error', (err) => this.fault('metrics_server', err));
-        server.unref();
-        this.metricsServer = server;
-        resolve(server.address() as AddressInfo);
-      });
+    return startMetricsServer(this.metricsHandler(), this.options.path, port, host, (err) => this.fault('metrics_server', err)).then((endpoint) => {
+      this.metricsServer = endpoint;
+      return endpoint.address;
     });
   }
 
@@ -310,12 +295,9 @@ export class Faultline implements TrackingOwner {
     removeOwner(this);
     this.otel?.close();
     this.outbound?.close();
-    const server = this.metricsServer;
+    const endpoint = this.metricsServer;
     this.metricsServer = undefined;
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    await endpoint?.close();
   }
 
   /** @internal TrackingOwner */

@@ -6,7 +6,8 @@ import { HELP } from './names.js';
 import { categoryOfCode, pickText } from '../classify/classify.js';
 
 type LabelValues = Record<string, string | number>;
-interface Sample { value: number; labels: LabelValues; metricName?: string }
+/** One sample as prom-client's Registry reads it from `Metric.get()`. */
+export interface Sample { value: number; labels: LabelValues; metricName?: string }
 type MetricType = 'counter' | 'gauge' | 'histogram';
 
 /**
@@ -14,7 +15,7 @@ type MetricType = 'counter' | 'gauge' | 'histogram';
  * (Registry.merge, AggregatorRegistry) like its own, while faultline keeps counting in plain
  * numbers. It implements the part of prom-client's Metric interface that a Registry calls.
  */
-class BridgeMetric {
+export class BridgeMetric {
   readonly aggregator = 'sum';
   constructor(
     // prom-client's OpenMetrics registry rewrites `name` of counters in place; we read it back.
@@ -31,13 +32,42 @@ class BridgeMetric {
   }
 }
 
+/**
+ * Registers a bridge metric in a prom-client Registry.
+ * @example
+ * ```ts
+ * addBridgeMetric(registry, new BridgeMetric('x_total', 'help', 'counter', () => [{ value: 1, labels: {} }]));
+ * ```
+ */
+export function addBridgeMetric(registry: Registry, metric: BridgeMetric): void {
+  // BridgeMetric implements what Registry uses of Metric (name, help, type, get, reset, aggregator).
+  registry.registerMetric(metric as unknown as Metric);
+}
+
+/**
+ * The samples of one histogram series: cumulative buckets (with `+Inf`), `_sum` and `_count`.
+ * @example
+ * ```ts
+ * out.push(...histogramSamples('d_seconds', new Float64Array([0.1, 1]), new Float64Array([1, 0, 2]), 2.5, 3, { route: '/a' }));
+ * ```
+ */
+export function histogramSamples(name: string, bounds: Float64Array, counts: Float64Array, sum: number, observed: number, labels: LabelValues): Sample[] {
+  const out: Sample[] = [];
+  let cumulative = 0;
+  bounds.forEach((le, i) => {
+    cumulative += counts[i]!;
+    out.push({ value: cumulative, labels: { ...labels, le }, metricName: `${name}_bucket` });
+  });
+  out.push({ value: observed, labels: { ...labels, le: '+Inf' }, metricName: `${name}_bucket` });
+  out.push({ value: sum, labels, metricName: `${name}_sum` });
+  out.push({ value: observed, labels, metricName: `${name}_count` });
+  return out;
+}
+
 /** Builds the prom-client Registry that `fl.registry` exposes. */
 export function createBridgeRegistry(recorder: Recorder, names: MetricNames): Registry {
   const registry = new Registry();
-  const add = (m: BridgeMetric): void => {
-    // BridgeMetric implements what Registry uses of Metric (name, help, type, get, reset, aggregator).
-    registry.registerMetric(m as unknown as Metric);
-  };
+  const add = (m: BridgeMetric): void => addBridgeMetric(registry, m);
   add(new BridgeMetric(names.responses, HELP.responses, 'counter', () =>
     Array.from(recorder.responses.values(), (s) => ({
       value: s.count,
@@ -47,15 +77,7 @@ export function createBridgeRegistry(recorder: Recorder, names: MetricNames): Re
   add(new BridgeMetric(names.duration, HELP.duration, 'histogram', () => {
     const out: Sample[] = [];
     for (const s of recorder.responses.values()) {
-      const labels = { method: s.method, route: s.route, code: s.code, category: s.category };
-      let cumulative = 0;
-      recorder.buckets.forEach((le, i) => {
-        cumulative += s.buckets[i]!;
-        out.push({ value: cumulative, labels: { ...labels, le }, metricName: `${names.duration}_bucket` });
-      });
-      out.push({ value: s.count, labels: { ...labels, le: '+Inf' }, metricName: `${names.duration}_bucket` });
-      out.push({ value: s.sum, labels, metricName: `${names.duration}_sum` });
-      out.push({ value: s.count, labels, metricName: `${names.duration}_count` });
+      out.push(...histogramSamples(names.duration, recorder.buckets, s.buckets, s.sum, s.count, { method: s.method, route: s.route, code: s.code, category: s.category }));
     }
     return out;
   }));

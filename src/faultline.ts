@@ -20,7 +20,7 @@ import type { ExpositionFormat } from './exporter/render.js';
 import { createEndpoint } from './exporter/handler.js';
 import { startMetricsServer } from './exporter/server.js';
 import type { MetricsServer } from './exporter/server.js';
-import { addOwner, findTracked, removeOwner, trackResponse } from './hooks/runtime.js';
+import { addOwner, findTracked, removeOwner, trackResponse, watchersChanged } from './hooks/runtime.js';
 import type { Tracked, TrackingOwner } from './hooks/runtime.js';
 import { expressMiddleware } from './hooks/express.js';
 import type { ExpressMiddleware } from './hooks/express.js';
@@ -194,6 +194,7 @@ export class Faultline implements TrackingOwner {
   instrument(server: Server | object): this {
     if (this.servers.has(server)) return this;
     this.servers.add(server);
+    watchersChanged();
     // HTTP/2 servers publish no diagnostics_channel events on Node 20: listen to 'request'.
     if (isRequestEmitter(server)) {
       server.prependListener('request', (req, res) => {

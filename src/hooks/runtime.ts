@@ -45,6 +45,10 @@ interface Runtime {
   readonly internalServers: WeakSet<object>;
   /** The channel listener in use (from the copy that subscribed), if subscribed. */
   listener: ((message: unknown) => void) | undefined;
+  /** Bumped whenever who watches which server may have changed (owners, instrument(), internal servers). */
+  epoch: number;
+  /** Per server, the owners that watch it, as of an epoch: one lookup per request instead of asking each owner. */
+  readonly watchers: WeakMap<object, { epoch: number; owners: TrackingOwner[] }>;
   readonly track: (owner: TrackingOwner, req: IncomingMessage, res: ServerResponse) => Tracked;
 }
 
@@ -77,15 +81,26 @@ interface RequestStart {
   server: Server;
 }
 
+function watchersOf(runtime: Runtime, server: Server): TrackingOwner[] {
+  let entry = runtime.watchers.get(server);
+  if (entry === undefined || entry.epoch !== runtime.epoch) {
+    const owners = runtime.internalServers.has(server) ? [] : runtime.ownerList.filter((o) => o.watches(server));
+    entry = { epoch: runtime.epoch, owners };
+    runtime.watchers.set(server, entry);
+  }
+  return entry.owners;
+}
+
 function onRequestStart(message: unknown): void {
   const runtime = getRuntime();
   const { request, response, server } = message as RequestStart;
-  if (runtime.internalServers.has(server)) return;
-  const owners = runtime.ownerList;
-  for (let i = 0; i < owners.length; i++) {
-    const owner = owners[i]!;
-    if (owner.watches(server)) runtime.track(owner, request, response);
-  }
+  const owners = watchersOf(runtime, server);
+  for (let i = 0; i < owners.length; i++) runtime.track(owners[i]!, request, response);
+}
+
+/** Tells the runtime that an owner's answer to `watches()` may have changed (e.g. `instrument()`). */
+export function watchersChanged(): void {
+  getRuntime().epoch++;
 }
 
 /** The process-wide runtime; created by the first copy of faultline that asks. */
@@ -93,7 +108,7 @@ export function getRuntime(): Runtime {
   const g = globalThis as { [RUNTIME_KEY]?: Runtime };
   let runtime = g[RUNTIME_KEY];
   if (runtime === undefined) {
-    runtime = { version: RUNTIME_VERSION, owners: new Set(), ownerList: [], internalServers: new WeakSet(), listener: undefined, track };
+    runtime = { version: RUNTIME_VERSION, owners: new Set(), ownerList: [], internalServers: new WeakSet(), listener: undefined, epoch: 0, watchers: new WeakMap(), track };
     g[RUNTIME_KEY] = runtime;
   } else if (runtime.version !== RUNTIME_VERSION) {
     throw new Error(
@@ -108,6 +123,7 @@ export function addOwner(owner: TrackingOwner): void {
   const runtime = getRuntime();
   runtime.owners.add(owner);
   runtime.ownerList = [...runtime.owners];
+  runtime.epoch++;
   if (runtime.listener === undefined) {
     runtime.listener = onRequestStart;
     diagnosticsChannel.subscribe('http.server.request.start', onRequestStart);
@@ -119,6 +135,7 @@ export function removeOwner(owner: TrackingOwner): void {
   const runtime = getRuntime();
   runtime.owners.delete(owner);
   runtime.ownerList = [...runtime.owners];
+  runtime.epoch++;
   if (runtime.owners.size === 0 && runtime.listener !== undefined) {
     diagnosticsChannel.unsubscribe('http.server.request.start', runtime.listener);
     runtime.listener = undefined;
@@ -138,5 +155,7 @@ export function findTracked(owner: TrackingOwner, res: ServerResponse): Tracked 
 
 /** Marks a server as faultline's own (its requests are not counted). */
 export function markInternalServer(server: object): void {
-  getRuntime().internalServers.add(server);
+  const runtime = getRuntime();
+  runtime.internalServers.add(server);
+  runtime.epoch++;
 }

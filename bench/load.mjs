@@ -30,7 +30,7 @@ const codes = {};
 for (const [k, v] of Object.entries(result.statusCodeStats ?? {})) codes[k] = v.count;
 process.stdout.write(`${JSON.stringify({
   requests: result.requests.total,
-  rps: result.requests.average,
+  rps: result.requests.total / result.duration,
   p50: result.latency.p50,
   p99: result.latency.p99,
   errors: result.errors,

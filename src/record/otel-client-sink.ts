@@ -2,7 +2,7 @@ import { ValueType, metrics } from '@opentelemetry/api';
 import type { BatchObservableResult, Histogram, Meter, MeterProvider, Observable, ObservableCounter } from '@opentelemetry/api';
 import { CLIENT_HELP } from './client-names.js';
 import type { ClientFailureSeries, ClientRecorder, ClientResponseSeries } from './client-recorder.js';
-import { OTEL_METER_NAME, otelInstrumentNames } from './otel-sink.js';
+import { OTEL_METER_NAME, otelInstrumentNames, removeBatchCallback } from './otel-sink.js';
 
 /**
  * The OpenTelemetry instrument names of the client metrics.
@@ -122,12 +122,7 @@ export class OtelClientSink {
   private unbind(): void {
     const old = this.instruments;
     this.instruments = undefined;
-    if (old === undefined) return;
-    try {
-      old.meter.removeBatchObservableCallback(this.collect, old.observables);
-    } catch (err) {
-      this.fault('otel_client_unbind', err);
-    }
+    removeBatchCallback(old, this.collect, (err) => this.fault('otel_client_unbind', err));
   }
 
   private readonly collect = (result: BatchObservableResult): void => {

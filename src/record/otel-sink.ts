@@ -1,5 +1,6 @@
 import { ValueType, metrics } from '@opentelemetry/api';
 import type {
+  BatchObservableCallback,
   Attributes,
   BatchObservableResult,
   Histogram,
@@ -170,12 +171,7 @@ export class OtelSink {
   private unbind(): void {
     const old = this.instruments;
     this.instruments = undefined;
-    if (old === undefined) return;
-    try {
-      old.meter.removeBatchObservableCallback(this.collect, old.observables);
-    } catch (err) {
-      this.fault('otel_unbind', err);
-    }
+    removeBatchCallback(old, this.collect, (err) => this.fault('otel_unbind', err));
   }
 
   /** Reads the Recorder into the observable instruments (at each collection of the SDK). */
@@ -199,4 +195,25 @@ export class OtelSink {
       this.fault('otel_collect', err);
     }
   };
+}
+
+/**
+ * Detaches a batch observable callback from the meter it was bound to (when the global
+ * MeterProvider changes or the instance closes); a failing SDK is reported, never thrown.
+ * @example
+ * ```ts
+ * removeBatchCallback(old, collect, (err) => fl.fault('otel_unbind', err));
+ * ```
+ */
+export function removeBatchCallback(
+  bound: { readonly meter: Meter; readonly observables: Observable[] } | undefined,
+  collect: BatchObservableCallback,
+  onError: (err: unknown) => void,
+): void {
+  if (bound === undefined) return;
+  try {
+    bound.meter.removeBatchObservableCallback(collect, bound.observables);
+  } catch (err) {
+    onError(err);
+  }
 }

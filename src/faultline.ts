@@ -55,6 +55,8 @@ export type MetricsHandler = (req: IncomingMessage, res: ServerResponse, next?: 
 
 class ResponseTrack implements Tracked {
   route: string | undefined = undefined;
+  lateRoute: ((context: object) => string | undefined) | undefined = undefined;
+  lateRouteContext: object | undefined = undefined;
   skip = false;
   ended = false;
   next: Tracked | undefined = undefined;
@@ -320,7 +322,7 @@ export class Faultline implements TrackingOwner {
     try {
       this.recorder.requestEnded(t.method);
       if (t.skip || this.closed) return;
-      const route = this.recorder.route(t.route ?? this.matchRoute(res));
+      const route = this.recorder.route(t.route ?? (t.lateRoute !== undefined ? this.lateRoute(t) : undefined) ?? this.matchRoute(res));
       if (!completelySent(res)) {
         this.recorder.aborted(t.method, route);
         return;
@@ -345,6 +347,16 @@ export class Faultline implements TrackingOwner {
       this.fault('trace_link', err);
     }
     this.otel?.response(series, seconds);
+  }
+
+  /** An adapter's late route; a fault there leaves the response counted without a route. */
+  private lateRoute(t: ResponseTrack): string | undefined {
+    try {
+      return t.lateRoute!(t.lateRouteContext ?? {});
+    } catch (err) {
+      this.fault('route', err);
+      return undefined;
+    }
   }
 
   private matchRoute(res: ServerResponse): string | undefined {

@@ -68,17 +68,11 @@ function routeOf(ctx: KoaContextLike): string | undefined {
 export function koaMiddleware(host: AdapterHost): KoaMiddleware {
   return function faultlineKoa(ctx, next) {
     try {
+      // The route is read when faultline counts the response (sent or aborted mid-handler),
+      // from the context @koa/router fills in: nothing allocated per request.
       const tracked = host.track(ctx.req, ctx.res);
-      // Read the route when the response closes, before faultline counts it (prepended to the
-      // runtime's own 'close' listener): set even when the client aborts mid-handler.
-      ctx.res.prependListener('close', () => {
-        try {
-          const route = routeOf(ctx);
-          if (route !== undefined) tracked.route = route;
-        } catch (err) {
-          host.fault('koa', err);
-        }
-      });
+      tracked.lateRoute = koaRoute;
+      tracked.lateRouteContext = ctx;
     } catch (err) {
       host.fault('koa', err);
     }
@@ -87,3 +81,7 @@ export function koaMiddleware(host: AdapterHost): KoaMiddleware {
 }
 
 function noop(): void {}
+
+function koaRoute(ctx: object): string | undefined {
+  return routeOf(ctx as KoaContextLike);
+}

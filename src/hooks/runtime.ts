@@ -1,5 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
+import { ServerResponse as NodeServerResponse } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 
 /**
  * Process-wide state shared by every copy of faultline in the process (the ESM and CommonJS
@@ -8,10 +10,14 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
  * a registered symbol, with a version so that incompatible copies fail loudly instead of
  * splitting counts.
  */
-export const RUNTIME_VERSION = 1;
+export const RUNTIME_VERSION = 2;
 const RUNTIME_KEY = Symbol.for('faultline.runtime');
 /** The property of a ServerResponse holding its chain of Tracked records. */
 export const TRACKED_KEY = Symbol.for('faultline.tracked');
+/** The property of a node:http socket holding its responses not yet finished. */
+const IN_FLIGHT_KEY = Symbol.for('faultline.inFlight');
+const REQUEST_START = 'http.server.request.start';
+const RESPONSE_FINISH = 'http.server.response.finish';
 
 /** One instance's view of one response. Created by the instance, ended once by the runtime. */
 export interface Tracked {
@@ -20,6 +26,12 @@ export interface Tracked {
   readonly start: number;
   /** Route template, when an adapter or a route matcher told us. */
   route: string | undefined;
+  /**
+   * Read once at the end when `route` is unset: how an adapter names the route from state it
+   * already keeps (`lateRoute(lateRouteContext)`), without a closure or listener per request.
+   */
+  lateRoute: ((context: object) => string | undefined) | undefined;
+  lateRouteContext: object | undefined;
   /** The metrics endpoint's own requests are not counted. */
   skip: boolean;
   ended: boolean;
@@ -43,26 +55,83 @@ interface Runtime {
   ownerList: TrackingOwner[];
   /** Servers that faultline itself runs (the metrics endpoint): never counted. */
   readonly internalServers: WeakSet<object>;
-  /** The channel listener in use (from the copy that subscribed), if subscribed. */
-  listener: ((message: unknown) => void) | undefined;
+  /** The channel listeners in use (from the copy that subscribed), if subscribed. */
+  listener: { readonly start: (message: unknown) => void; readonly finish: (message: unknown) => void } | undefined;
   /** Bumped whenever who watches which server may have changed (owners, instrument(), internal servers). */
   epoch: number;
   /** Per server, the owners that watch it, as of an epoch: one lookup per request instead of asking each owner. */
   readonly watchers: WeakMap<object, { epoch: number; owners: TrackingOwner[] }>;
-  readonly track: (owner: TrackingOwner, req: IncomingMessage, res: ServerResponse) => Tracked;
+  /** `socket` is the response's connection when Node's http.server.request.start channel told it. */
+  readonly track: (owner: TrackingOwner, req: IncomingMessage, res: ServerResponse, socket?: unknown) => Tracked;
 }
 
 type WithTracked = ServerResponse & { [TRACKED_KEY]?: Tracked };
+type WithInFlight = Socket & { [IN_FLIGHT_KEY]?: WithTracked[] };
 
-function onResponseClose(this: WithTracked): void {
-  for (let t = this[TRACKED_KEY]; t !== undefined; t = t.next) {
+/** Ends every record of a response not ended yet (each owner decides sent or aborted). */
+function endResponse(res: WithTracked): void {
+  for (let t = res[TRACKED_KEY]; t !== undefined; t = t.next) {
     if (t.ended) continue;
     t.ended = true;
-    t.owner.end(t, this);
+    t.owner.end(t, res);
   }
 }
 
-function track(owner: TrackingOwner, req: IncomingMessage, res: ServerResponse): Tracked {
+function onResponseClose(this: WithTracked): void {
+  endResponse(this);
+}
+
+// How a response's end is seen. A 'close' listener per response costs ~1,000 instructions per
+// response on Node 20 (measured with callgrind, bench/instructions.mjs). For responses made by
+// node:http's own parser, Node publishes http.server.response.finish when one was sent; the
+// ones never sent are those still unfinished when their connection closes, so one 'close'
+// listener per connection (shared by every keep-alive request on it) sees them.
+
+/** The connection closed: its responses not finished were never completely sent. */
+function onSocketClose(this: WithInFlight): void {
+  const list = this[IN_FLIGHT_KEY];
+  if (list === undefined || list.length === 0) return;
+  const ended = list.splice(0);
+  for (let i = 0; i < ended.length; i++) endResponse(ended[i]!);
+}
+
+function onResponseFinish(message: unknown): void {
+  const { response, socket } = message as ChannelMessage;
+  const res = response as WithTracked;
+  if (res[TRACKED_KEY] === undefined) return;
+  const list = (socket as WithInFlight)[IN_FLIGHT_KEY];
+  if (list !== undefined) {
+    // Responses on a connection finish in order: almost always the first.
+    if (list[0] === res) list.shift();
+    else {
+      const i = list.indexOf(res);
+      if (i >= 0) list.splice(i, 1);
+    }
+  }
+  endResponse(res);
+}
+
+/** Whether node:http will publish http.server.response.finish for this response: made by its parser on a live connection. */
+function parserSocket(req: IncomingMessage, res: ServerResponse): Socket | undefined {
+  const socket = req.socket;
+  return res instanceof NodeServerResponse && socket instanceof Socket && !socket.destroyed ? socket : undefined;
+}
+
+function watchEnd(res: WithTracked, socket: WithInFlight | undefined): void {
+  if (socket === undefined) {
+    res.on('close', onResponseClose);
+    return;
+  }
+  let list = socket[IN_FLIGHT_KEY];
+  if (list === undefined) {
+    list = [];
+    socket[IN_FLIGHT_KEY] = list;
+    socket.on('close', onSocketClose);
+  }
+  list.push(res);
+}
+
+function track(owner: TrackingOwner, req: IncomingMessage, res: ServerResponse, socket?: unknown): Tracked {
   const r = res as WithTracked;
   const head = r[TRACKED_KEY];
   for (let t = head; t !== undefined; t = t.next) if (t.owner === owner) return t;
@@ -71,13 +140,15 @@ function track(owner: TrackingOwner, req: IncomingMessage, res: ServerResponse):
   const tracked = owner.begin(req, res);
   tracked.next = head;
   r[TRACKED_KEY] = tracked;
-  if (head === undefined) res.on('close', onResponseClose);
+  if (head === undefined) watchEnd(r, socket !== undefined ? (socket as Socket) : parserSocket(req, res));
   return tracked;
 }
 
-interface RequestStart {
+/** What node:http publishes on http.server.request.start and http.server.response.finish. */
+interface ChannelMessage {
   request: IncomingMessage;
   response: ServerResponse;
+  socket: Socket;
   server: Server;
 }
 
@@ -93,9 +164,9 @@ function watchersOf(runtime: Runtime, server: Server): TrackingOwner[] {
 
 function onRequestStart(message: unknown): void {
   const runtime = getRuntime();
-  const { request, response, server } = message as RequestStart;
+  const { request, response, socket, server } = message as ChannelMessage;
   const owners = watchersOf(runtime, server);
-  for (let i = 0; i < owners.length; i++) runtime.track(owners[i]!, request, response);
+  for (let i = 0; i < owners.length; i++) runtime.track(owners[i]!, request, response, socket);
 }
 
 /** Tells the runtime that an owner's answer to `watches()` may have changed (e.g. `instrument()`). */
@@ -125,8 +196,9 @@ export function addOwner(owner: TrackingOwner): void {
   runtime.ownerList = [...runtime.owners];
   runtime.epoch++;
   if (runtime.listener === undefined) {
-    runtime.listener = onRequestStart;
-    diagnosticsChannel.subscribe('http.server.request.start', onRequestStart);
+    runtime.listener = { start: onRequestStart, finish: onResponseFinish };
+    diagnosticsChannel.subscribe(RESPONSE_FINISH, onResponseFinish);
+    diagnosticsChannel.subscribe(REQUEST_START, onRequestStart);
   }
 }
 
@@ -137,7 +209,8 @@ export function removeOwner(owner: TrackingOwner): void {
   runtime.ownerList = [...runtime.owners];
   runtime.epoch++;
   if (runtime.owners.size === 0 && runtime.listener !== undefined) {
-    diagnosticsChannel.unsubscribe('http.server.request.start', runtime.listener);
+    diagnosticsChannel.unsubscribe(REQUEST_START, runtime.listener.start);
+    diagnosticsChannel.unsubscribe(RESPONSE_FINISH, runtime.listener.finish);
     runtime.listener = undefined;
   }
 }

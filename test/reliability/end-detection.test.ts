@@ -1,0 +1,97 @@
+// How the end of a node:http response is seen (src/hooks/runtime.ts): Node's
+// http.server.response.finish channel for responses sent, one 'close' listener per connection
+// for responses still unfinished when it closes. No listener per response.
+import http from 'node:http';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFaultline } from '../../src/faultline.js';
+import type { Faultline } from '../../src/faultline.js';
+import { close, listen, request } from '../helpers/net.js';
+import { settled, sleep } from './support.js';
+
+let cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function setup(handler: http.RequestListener): Promise<{ fl: Faultline; port: number; server: http.Server }> {
+  const fl = createFaultline({ logger: () => {} });
+  const server = http.createServer(handler);
+  fl.instrument(server);
+  const port = await listen(server);
+  cleanup.push(async () => {
+    server.closeAllConnections();
+    await close(server);
+    await fl.close();
+  });
+  return { fl, port, server };
+}
+
+/** The listeners faultline put on a socket's 'close' (named onSocketClose). */
+function ours(socket: net.Socket): number {
+  return socket.listeners('close').filter((l) => l.name === 'onSocketClose').length;
+}
+
+describe('end of a node:http response', () => {
+  it('adds no listener per response, and one per keep-alive connection however many requests it carries', async () => {
+    const closeListeners: number[] = [];
+    const sockets = new Set<net.Socket>();
+    const { fl, port } = await setup((req, res) => {
+      closeListeners.push(res.listenerCount('close'));
+      sockets.add(req.socket);
+      res.end('ok');
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    cleanup.push(() => Promise.resolve(agent.destroy()));
+    for (let i = 0; i < 20; i++) expect((await request(port, { path: `/n/${i}`, agent })).status).toBe(200);
+    expect(closeListeners).toEqual(new Array<number>(20).fill(0));
+    expect(sockets.size).toBe(1);
+    expect(ours([...sockets][0]!)).toBe(1);
+    const c = await settled(fl);
+    expect(c.responses).toEqual({ 'GET|unmatched|200': 20 });
+    expect(c.aborted).toEqual({});
+    expect(c.inFlight).toBe(0);
+  });
+
+  it('a connection closing with pipelined responses unsent counts each of them aborted once, and the sent one once', async () => {
+    const { fl, port } = await setup((req, res) => {
+      if (req.url === '/hang') return; // never answers: the client gives up
+      res.end('ok');
+    });
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    // 1 answered; 2 hangs; 3 is answered by the app but queued behind 2, so never sent.
+    socket.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /hang HTTP/1.1\r\nHost: x\r\n\r\nGET /third HTTP/1.1\r\nHost: x\r\n\r\n');
+    const deadline = Date.now() + 5000;
+    while (!received.includes('ok') && Date.now() < deadline) await sleep(10);
+    const inFlight = (await settled(fl, 200)).inFlight;
+    expect(inFlight).toBe(2);
+    socket.destroy();
+    const c = await settled(fl);
+    expect(received.match(/HTTP\/1\.1 200/g)).toHaveLength(1);
+    expect(c.responses).toEqual({ 'GET|unmatched|200': 1 });
+    expect(c.aborted).toEqual({ 'GET|unmatched': 2 });
+    expect(c.inFlight).toBe(0);
+  });
+
+  it('a response the application destroys is counted aborted, and the next connection is counted as usual', async () => {
+    const { fl, port } = await setup((req, res) => {
+      if (req.url === '/destroy') {
+        res.write('partial');
+        setTimeout(() => res.destroy(), 10);
+        return;
+      }
+      res.statusCode = 503;
+      res.end();
+    });
+    await expect(request(port, { path: '/destroy' })).rejects.toThrow();
+    expect((await request(port, { path: '/ok' })).status).toBe(503);
+    const c = await settled(fl);
+    expect(c.responses).toEqual({ 'GET|unmatched|503': 1 });
+    expect(c.aborted).toEqual({ 'GET|unmatched': 1 });
+    expect(c.inFlight).toBe(0);
+  });
+});

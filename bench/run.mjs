@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import os from 'node:os';
+import { selected, serverEnv } from './configs.mjs';
 import { LOAD_CORE, SERVER_CORE, cpuNs, fmt, freePort, hasTaskset, median, run, spawnPinned, waitForPort } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,23 +21,7 @@ const hasWrk = existsSync('/usr/bin/wrk');
 const CONNECTIONS = 50;
 const only = args.only ? new RegExp(args.only) : null;
 
-const register = join(root, 'dist/esm/register.js');
-const S = (f) => join(here, 'servers', f);
-/** framework, name, node args, env, how to read the count back ('faultline' | null). */
-const CONFIGS = [
-  { fw: 'node:http', name: 'bare', argv: [S('node.mjs')], env: { BENCH_MODE: 'bare' } },
-  { fw: 'node:http', name: 'faultline/register', argv: ['--import', register, S('node.mjs')], env: { BENCH_MODE: 'bare' }, counted: 'faultline-port' },
-  { fw: 'node:http', name: 'prom-client by hand', argv: [S('node.mjs')], env: { BENCH_MODE: 'prom-client' } },
-  { fw: 'node:http', name: 'OpenTelemetry http', argv: [S('node-otel.cjs')], env: {} },
-  { fw: 'express', name: 'bare', argv: [S('express.mjs')], env: { BENCH_MODE: 'bare' } },
-  { fw: 'express', name: 'faultline', argv: [S('express.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
-  { fw: 'express', name: 'express-prom-bundle', argv: [S('express.mjs')], env: { BENCH_MODE: 'express-prom-bundle' } },
-  { fw: 'fastify', name: 'bare', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'bare' } },
-  { fw: 'fastify', name: 'faultline', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
-  { fw: 'fastify', name: 'fastify-metrics', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'fastify-metrics' } },
-  { fw: 'koa', name: 'bare', argv: [S('koa.mjs')], env: { BENCH_MODE: 'bare' } },
-  { fw: 'koa', name: 'faultline', argv: [S('koa.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
-].filter((c) => !only || only.test(`${c.fw} ${c.name}`));
+const CONFIGS = selected(only);
 
 /** wrk for SECONDS (pinned to the load core): the throughput, latency and CPU figures. */
 async function wrk(port) {
@@ -62,7 +47,7 @@ async function countedTotal(metricsPort) {
 async function measure(config) {
   const port = await freePort();
   const metricsPort = await freePort();
-  const env = { ...process.env, ...config.env, PORT: String(port), METRICS_PORT: String(metricsPort), FAULTLINE_PORT: String(metricsPort), FAULTLINE_HOST: '127.0.0.1', NODE_ENV: 'production' };
+  const env = serverEnv(config, port, metricsPort);
   const server = spawnPinned(SERVER_CORE, config.argv, { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
   try {
     await waitForPort(port);

@@ -317,13 +317,13 @@ export class Faultline implements TrackingOwner {
   }
 
   /** @internal TrackingOwner: the response closed, sent or not. */
-  end(tracked: Tracked, res: ServerResponse): void {
+  end(tracked: Tracked, res: ServerResponse, sent?: true): void {
     const t = tracked as ResponseTrack;
     try {
       this.recorder.requestEnded(t.method);
       if (t.skip || this.closed) return;
       const route = this.recorder.route(t.route ?? (t.lateRoute !== undefined ? this.lateRoute(t) : undefined) ?? this.matchRoute(res));
-      if (!completelySent(res)) {
+      if (sent !== true && !completelySent(res)) {
         this.recorder.aborted(t.method, route);
         return;
       }

@@ -44,8 +44,11 @@ export interface TrackingOwner {
   watches(server: unknown): boolean;
   /** Makes the Tracked record for a new request (the runtime links it in). */
   begin(req: IncomingMessage, res: ServerResponse): Tracked;
-  /** Called once when the response closed (sent or aborted). Must not throw. */
-  end(tracked: Tracked, res: ServerResponse): void;
+  /**
+   * Called once when the response ended: `sent` is true when Node said it finished sending it,
+   * undefined when the owner must tell (closed: sent or aborted). Must not throw.
+   */
+  end(tracked: Tracked, res: ServerResponse, sent?: true): void;
 }
 
 interface Runtime {
@@ -68,12 +71,12 @@ interface Runtime {
 type WithTracked = ServerResponse & { [TRACKED_KEY]?: Tracked };
 type WithInFlight = Socket & { [IN_FLIGHT_KEY]?: WithTracked[] };
 
-/** Ends every record of a response not ended yet (each owner decides sent or aborted). */
-function endResponse(res: WithTracked): void {
+/** Ends every record of a response not ended yet. */
+function endResponse(res: WithTracked, sent?: true): void {
   for (let t = res[TRACKED_KEY]; t !== undefined; t = t.next) {
     if (t.ended) continue;
     t.ended = true;
-    t.owner.end(t, res);
+    t.owner.end(t, res, sent);
   }
 }
 
@@ -108,7 +111,7 @@ function onResponseFinish(message: unknown): void {
       if (i >= 0) list.splice(i, 1);
     }
   }
-  endResponse(res);
+  endResponse(res, true);
 }
 
 /** Whether node:http will publish http.server.response.finish for this response: made by its parser on a live connection. */
@@ -162,8 +165,11 @@ function watchersOf(runtime: Runtime, server: Server): TrackingOwner[] {
   return entry.owners;
 }
 
+/** This copy's handle on the process-wide runtime (one global lookup, not one per request). */
+let current: Runtime | undefined;
+
 function onRequestStart(message: unknown): void {
-  const runtime = getRuntime();
+  const runtime = current ?? getRuntime();
   const { request, response, socket, server } = message as ChannelMessage;
   const owners = watchersOf(runtime, server);
   for (let i = 0; i < owners.length; i++) runtime.track(owners[i]!, request, response, socket);
@@ -186,6 +192,7 @@ export function getRuntime(): Runtime {
       `two incompatible copies of faultline are loaded in this process (runtime versions ${runtime.version} and ${RUNTIME_VERSION}); install one version`,
     );
   }
+  current = runtime;
   return runtime;
 }
 

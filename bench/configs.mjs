@@ -1,0 +1,35 @@
+// The configurations every benchmark compares, side by side: each framework bare, with
+// faultline, and with the alternatives (installed as dev dependencies).
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = join(here, '..');
+const register = join(root, 'dist/esm/register.js');
+const S = (f) => join(here, 'servers', f);
+
+/** framework, name, node args, env, how to read the count back (faultline's port when counted). */
+export const CONFIGS = [
+  { fw: 'node:http', name: 'bare', argv: [S('node.mjs')], env: { BENCH_MODE: 'bare' } },
+  { fw: 'node:http', name: 'faultline/register', argv: ['--import', register, S('node.mjs')], env: { BENCH_MODE: 'bare' }, counted: 'faultline-port' },
+  { fw: 'node:http', name: 'prom-client by hand', argv: [S('node.mjs')], env: { BENCH_MODE: 'prom-client' } },
+  { fw: 'node:http', name: 'OpenTelemetry http', argv: [S('node-otel.cjs')], env: {} },
+  { fw: 'express', name: 'bare', argv: [S('express.mjs')], env: { BENCH_MODE: 'bare' } },
+  { fw: 'express', name: 'faultline', argv: [S('express.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
+  { fw: 'express', name: 'express-prom-bundle', argv: [S('express.mjs')], env: { BENCH_MODE: 'express-prom-bundle' } },
+  { fw: 'fastify', name: 'bare', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'bare' } },
+  { fw: 'fastify', name: 'faultline', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
+  { fw: 'fastify', name: 'fastify-metrics', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'fastify-metrics' } },
+  { fw: 'koa', name: 'bare', argv: [S('koa.mjs')], env: { BENCH_MODE: 'bare' } },
+  { fw: 'koa', name: 'faultline', argv: [S('koa.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
+];
+
+/** The configurations whose `framework name` matches `only` (a RegExp), or all. */
+export function selected(only) {
+  return CONFIGS.filter((c) => !only || only.test(`${c.fw} ${c.name}`));
+}
+
+/** The environment of a benchmark server. */
+export function serverEnv(config, port, metricsPort) {
+  return { ...process.env, ...config.env, PORT: String(port), METRICS_PORT: String(metricsPort), FAULTLINE_PORT: String(metricsPort), FAULTLINE_HOST: '127.0.0.1', NODE_ENV: 'production' };
+}

@@ -1,0 +1,88 @@
+// Instructions per response, counted by valgrind's callgrind: the same figure whatever else
+// this shared machine is doing, where CPU time per response swings by 2x between runs. Each
+// configuration runs under `valgrind --tool=callgrind` (pinned to the server core) with
+// instrumentation off while it warms up (WARM passes), then on for one pass not counted; then, per pass, the counters are zeroed (`callgrind_control -z`), exactly
+// AMOUNT requests are sent with the benchmark mix (autocannon, on the other core) and the counts
+// dumped (`callgrind_control -d`). The figure counts every instruction the server process
+// executed for those responses, on every thread (parser, JIT, GC included), divided by AMOUNT.
+//
+//   node bench/instructions.mjs [--only=regex] [--amount=1500] [--warm=4] [--passes=3]
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { root, selected, serverEnv } from './configs.mjs';
+import { LOAD_CORE, SERVER_CORE, fmt, freePort, hasTaskset, median, run, spawnPinned, waitForPort } from './lib.mjs';
+
+export const hasCallgrind = ['/usr/bin/valgrind', '/usr/bin/callgrind_control'].every((f) => existsSync(f));
+
+/** Total instructions (`totals:` / `summary:` line) of one callgrind dump file. */
+function dumpTotal(file) {
+  const m = readFileSync(file, 'utf8').match(/^(?:totals|summary): (\d+)/m);
+  if (m === null) throw new Error(`no totals in ${file}`);
+  return Number(m[1]);
+}
+
+/** Instructions per response of one configuration: the median of `passes` counted passes, and each pass. */
+export async function instructionsPerResponse(config, { amount = 1500, warm = 4, passes = 3, connections = 10 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-callgrind-'));
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const argv = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...config.argv];
+  const server = hasTaskset ? spawn('taskset', ['-c', SERVER_CORE, ...argv], { env: serverEnv(config, port, metricsPort), stdio: ['ignore', 'ignore', 'pipe'], cwd: root }) : spawn(argv[0], argv.slice(1), { env: serverEnv(config, port, metricsPort), stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
+  let stderr = '';
+  server.stderr.on('data', (d) => (stderr += d));
+  const control = (flag) => execFileSync('callgrind_control', [flag, String(server.pid)], { stdio: 'ignore', timeout: 60_000 });
+  const load = () => run(spawnPinned(LOAD_CORE, [join(root, 'bench/load.mjs'), JSON.stringify({ port, amount, connections })], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  try {
+    await waitForPort(port, 180_000);
+    for (let i = 0; i < warm; i++) await load();
+    control('--instr=on');
+    const counts = [];
+    // The first pass after instrumentation is switched on pays for it: run it, not counted.
+    for (let i = -1; i < passes; i++) {
+      control('-z');
+      const sent = JSON.parse((await load()).trim().split('\n').pop());
+      if (sent.requests !== amount) throw new Error(`${config.fw} ${config.name}: ${sent.requests} of ${amount} requests answered under valgrind`);
+      control('-d');
+      const dumps = readdirSync(dir).filter((f) => /^cg\.\d+\.\d+$/.test(f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
+      if (i >= 0) counts.push(dumpTotal(join(dir, dumps.at(-1))) / amount);
+    }
+    return { median: median(counts), passes: counts };
+  } catch (err) {
+    throw new Error(`${err.message}\n${stderr.slice(-1000)}`);
+  } finally {
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A Markdown table of instructions per response for the configurations, with ratios to each framework's bare figure. */
+export async function instructionsTable(configs, options, log = () => {}) {
+  const rows = [];
+  const bare = new Map();
+  for (const config of configs) {
+    const r = await instructionsPerResponse(config, options);
+    log(`instructions ${config.fw} ${config.name}: ${Math.round(r.median)} per response (passes ${r.passes.map((p) => Math.round(p)).join(', ')})\n`);
+    if (config.name === 'bare') bare.set(config.fw, r.median);
+    rows.push({ config, ...r });
+  }
+  const lines = ['| framework | configuration | instructions per response (passes) | kept (bare / configuration) | + instructions per response |', '|---|---|---|---|---|'];
+  for (const r of rows) {
+    const b = bare.get(r.config.fw);
+    lines.push(`| ${r.config.fw} | ${r.config.name} | ${Math.round(r.median)} (${r.passes.map((p) => Math.round(p)).join(', ')}) | ${b ? `${fmt((b / r.median) * 100)}%` : '-'} | ${b ? Math.round(r.median - b) : '-'} |`);
+  }
+  return lines.join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+  if (!hasCallgrind) {
+    process.stderr.write('valgrind (callgrind) is not installed: apt-get install -y valgrind\n');
+    process.exit(1);
+  }
+  const options = { amount: Number(args.amount ?? 1500), warm: Number(args.warm ?? 4), passes: Number(args.passes ?? 3) };
+  const table = await instructionsTable(selected(args.only ? new RegExp(args.only) : null), options, (l) => process.stderr.write(l));
+  process.stdout.write(`${table}\n`);
+}

@@ -48,6 +48,8 @@ const STATE_KEY = Symbol.for('faultline.express.v1.state');
 /** A mount whose path the router did not keep (router 2.0-2.2): never request data. */
 const UNKNOWN_MOUNT = '/*';
 const CACHE_LIMIT = 64;
+/** Passed to a mount's own `next` wrapper to leave the mount without calling Express's `next`. */
+const LEAVE_ONLY = Symbol('faultline.express.leave');
 
 /** What the wrapped layers know about one request. */
 class RequestState {
@@ -91,12 +93,9 @@ function layerMountTemplate(layer: Layer): string {
   return UNKNOWN_MOUNT;
 }
 
-function cached(cache: Map<string, string>, prefix: string, make: () => string): string {
-  let value = cache.get(prefix);
-  if (value === undefined) {
-    value = make();
-    if (cache.size < CACHE_LIMIT) cache.set(prefix, value);
-  }
+/** `cache[key]`, else `value` remembered (up to CACHE_LIMIT keys). No closure per request. */
+function remember(cache: Map<string, string>, key: string, value: string): string {
+  if (cache.size < CACHE_LIMIT) cache.set(key, value);
   return value;
 }
 
@@ -112,7 +111,7 @@ function wrapRoute(layer: Layer, original: Handler): Handler {
     if (state === undefined) return original(req, res, next);
     const prefix = state.prefix;
     const previous = state.route;
-    state.setRoute(cached(templates, prefix, () => joinTemplate(prefix, path)));
+    state.setRoute(templates.get(prefix) ?? remember(templates, prefix, joinTemplate(prefix, path)));
     return original(req, res, function faultlineRouteNext(err) {
       // Passed on without answering: not this route's response (a later route or the 404).
       if (isPassOn(err) && !res.headersSent) state.setRoute(previous);
@@ -129,28 +128,29 @@ function wrapMount(template: string, original: Handler, router: RouterLike | und
     if (router !== undefined) walk(router.stack);
     const saved = state.prefix;
     if (template !== '') {
-      state.prefix = cached(prefixes, saved, () => (saved === '' || template.startsWith('/') ? saved + template : `${saved}/${template}`));
+      state.prefix = prefixes.get(saved) ?? remember(prefixes, saved, saved === '' || template.startsWith('/') ? saved + template : `${saved}/${template}`);
     }
+    // One closure per request and mount: Express's `next` for this layer, which also leaves the
+    // mount (restores the prefix) the first time it runs, or when called with LEAVE_ONLY.
     let left = false;
-    const leave = (): void => {
-      if (left) return;
-      left = true;
-      state.prefix = saved;
+    const mountNext = function faultlineMountNext(err?: unknown): void {
+      if (!left) {
+        left = true;
+        state.prefix = saved;
+      }
+      if (err !== LEAVE_ONLY) next(err);
     };
     let result: unknown;
     try {
-      result = original(req, res, function faultlineMountNext(err) {
-        leave();
-        next(err);
-      });
+      result = original(req, res, mountNext);
     } catch (err) {
       // Express catches it and calls its own next(err): leave the mount on the way out.
-      leave();
+      mountNext(LEAVE_ONLY);
       throw err;
     }
     // Express 5 turns a rejection into next(err) on its own next: leave the mount first. (Not
     // under Express 4, which ignores promises: handling the rejection there would hide it.)
-    if (awaitsPromises && result instanceof Promise) void result.then(undefined, leave);
+    if (awaitsPromises && result instanceof Promise) void result.then(undefined, () => mountNext(LEAVE_ONLY));
     return result;
   };
   // Tools (and our own walk) find a router's layers through `handle.stack`.

@@ -16,6 +16,7 @@ export const CONFIGS = [
   { fw: 'node:http', name: 'OpenTelemetry http', argv: [S('node-otel.cjs')], env: {} },
   { fw: 'express', name: 'bare', argv: [S('express.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'express', name: 'faultline', argv: [S('express.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
+  { fw: 'express', name: 'an empty middleware', argv: [S('express.mjs')], env: { BENCH_MODE: 'empty-middleware' } },
   { fw: 'express', name: 'express-prom-bundle', argv: [S('express.mjs')], env: { BENCH_MODE: 'express-prom-bundle' } },
   { fw: 'fastify', name: 'bare', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'fastify', name: 'faultline', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },

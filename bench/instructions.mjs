@@ -6,7 +6,7 @@
 // dumped (`callgrind_control -d`). The figure counts every instruction the server process
 // executed for those responses, on every thread (parser, JIT, GC included), divided by AMOUNT.
 //
-//   node bench/instructions.mjs [--only=regex] [--amount=1500] [--warm=4] [--passes=3]
+//   node bench/instructions.mjs [--only=regex] [--amount=1500] [--warm=4] [--passes=3] [--rounds=2]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,20 +58,28 @@ export async function instructionsPerResponse(config, { amount = 1500, warm = 4,
   }
 }
 
-/** A Markdown table of instructions per response for the configurations, with ratios to each framework's bare figure. */
-export async function instructionsTable(configs, options, log = () => {}) {
-  const rows = [];
-  const bare = new Map();
-  for (const config of configs) {
-    const r = await instructionsPerResponse(config, options);
-    log(`instructions ${config.fw} ${config.name}: ${Math.round(r.median)} per response (passes ${r.passes.map((p) => Math.round(p)).join(', ')})\n`);
-    if (config.name === 'bare') bare.set(config.fw, r.median);
-    rows.push({ config, ...r });
+/**
+ * A Markdown table of instructions per response for the configurations, with ratios to each
+ * framework's bare figure. Each configuration runs in `rounds` processes, alternating (JIT
+ * decisions differ a little between processes); the figure is the median of all their passes.
+ */
+export async function instructionsTable(configs, options = {}, log = () => {}) {
+  const rounds = options.rounds ?? 2;
+  const passes = new Map(configs.map((c) => [c, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const config of round % 2 === 0 ? configs : [...configs].reverse()) {
+      const r = await instructionsPerResponse(config, options);
+      passes.get(config).push(...r.passes);
+      log(`instructions round ${round + 1}/${rounds} ${config.fw} ${config.name}: ${r.passes.map((p) => Math.round(p)).join(', ')} per response\n`);
+    }
   }
-  const lines = ['| framework | configuration | instructions per response (passes) | kept (bare / configuration) | + instructions per response |', '|---|---|---|---|---|'];
-  for (const r of rows) {
-    const b = bare.get(r.config.fw);
-    lines.push(`| ${r.config.fw} | ${r.config.name} | ${Math.round(r.median)} (${r.passes.map((p) => Math.round(p)).join(', ')}) | ${b ? `${fmt((b / r.median) * 100)}%` : '-'} | ${b ? Math.round(r.median - b) : '-'} |`);
+  const bare = new Map();
+  for (const [config, ps] of passes) if (config.name === 'bare') bare.set(config.fw, median(ps));
+  const lines = ['| framework | configuration | instructions per response, median (min-max) | kept (bare / configuration) | + instructions per response |', '|---|---|---|---|---|'];
+  for (const [config, ps] of passes) {
+    const m = median(ps);
+    const b = bare.get(config.fw);
+    lines.push(`| ${config.fw} | ${config.name} | ${Math.round(m)} (${Math.round(Math.min(...ps))}-${Math.round(Math.max(...ps))}) | ${b ? `${fmt((b / m) * 100)}%` : '-'} | ${b ? Math.round(m - b) : '-'} |`);
   }
   return lines.join('\n');
 }
@@ -82,7 +90,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.stderr.write('valgrind (callgrind) is not installed: apt-get install -y valgrind\n');
     process.exit(1);
   }
-  const options = { amount: Number(args.amount ?? 1500), warm: Number(args.warm ?? 4), passes: Number(args.passes ?? 3) };
+  const options = { amount: Number(args.amount ?? 1500), warm: Number(args.warm ?? 4), passes: Number(args.passes ?? 3), rounds: Number(args.rounds ?? 2) };
   const table = await instructionsTable(selected(args.only ? new RegExp(args.only) : null), options, (l) => process.stderr.write(l));
   process.stdout.write(`${table}\n`);
 }

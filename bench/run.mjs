@@ -2,13 +2,15 @@
 // Server pinned to core 0, load generator (autocannon, exact request count) to core 1. Reports
 // medians and min-max of req/s and of server CPU per response (all threads, from /proc), p99
 // latency, ratios to the bare framework, and whether the counted total equals what was sent.
-// Then the micro-benchmarks (hot path, rendering, route matching). Writes docs/benchmarks.md.
+// Then instructions per response under callgrind (bench/instructions.mjs; --instructions=no skips)
+// and the micro-benchmarks (hot path, rendering, route matching). Writes docs/benchmarks.md.
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import os from 'node:os';
 import { selected, serverEnv } from './configs.mjs';
+import { hasCallgrind, instructionsTable } from './instructions.mjs';
 import { LOAD_CORE, SERVER_CORE, cpuNs, fmt, freePort, hasTaskset, median, run, spawnPinned, waitForPort } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -104,6 +106,25 @@ for (const r of rows) {
   lines.push(`| ${r.config.fw} | ${r.config.name} | ${fmt(r.rps, 0)} (${fmt(r.rpsMin, 0)}-${fmt(r.rpsMax, 0)}) | ${b ? fmt((r.rps / b.rps) * 100) + '%' : '-'} | ${fmt(r.cpu, 2)} (${fmt(r.cpuMin, 2)}-${fmt(r.cpuMax, 2)}) | ${fmt(kept)}% | ${b ? fmt(r.cpu - b.cpu, 2) : '-'} | ${r.p99} | ${r.exact.length ? (r.exact.every((e) => e.startsWith('exact')) ? `exact in ${r.exact.length}/${r.exact.length} runs` : r.exact.join('; ')) : (r.errors ? `${r.errors} errors` : '-')} |`);
 }
 
+// Instructions per response under callgrind: the stable comparison on this shared machine.
+const withInstructions = hasCallgrind && args.instructions !== 'no';
+let instructions = '';
+if (withInstructions) {
+  process.stderr.write('\ninstructions per response (callgrind)...\n');
+  const options = { amount: Number(args['instr-amount'] ?? 1500), rounds: Number(args['instr-rounds'] ?? 2) };
+  instructions = `## Instructions per response (callgrind)
+
+Every instruction the server process executed (all threads: parser, JIT, GC) for exactly ${options.amount} requests of
+the same mix, counted by valgrind's callgrind after a warm-up (bench/instructions.mjs); ${options.rounds} processes per
+configuration, alternating, 3 counted passes each. Unlike CPU time, this does not move with the
+machine's other load: the figure to compare configurations by.
+
+${await instructionsTable(CONFIGS, options, (l) => process.stderr.write(l))}
+`;
+} else {
+  instructions = hasCallgrind ? '' : '(valgrind not installed: no instruction counts; `apt-get install -y valgrind`.)\n';
+}
+
 process.stderr.write('\nmicro-benchmarks...\n');
 const micro = await run(spawnPinned(SERVER_CORE, ['--expose-gc', join(here, 'micro.mjs')], { stdio: ['ignore', 'pipe', 'inherit'], cwd: root }));
 
@@ -120,6 +141,7 @@ requests: the stable figure on a shared machine. "Capacity kept" = bare CPU per 
 
 ${lines.join('\n')}
 
+${instructions}
 ${micro}`;
 mkdirSync(join(root, 'docs'), { recursive: true });
 writeFileSync(join(root, 'docs/benchmarks.md'), doc);

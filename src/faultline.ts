@@ -250,6 +250,7 @@ export class Faultline implements TrackingOwner {
     this.handler ??= createEndpoint(
       {
         render: (format) => this.metricsBody(format),
+        recycle: (body) => this.plan.giveBack(body),
         skip: (req, res) => this.skip(req, res),
         fault: (kind, err) => this.fault(`endpoint_${kind}`, err),
       },
@@ -267,7 +268,10 @@ export class Faultline implements TrackingOwner {
   /** Renders the metrics in the text format (default) or OpenMetrics. */
   async metrics(format: ExpositionFormat = 'text'): Promise<string> {
     const body = await this.metricsBody(format);
-    return typeof body === 'string' ? body : body.toString('utf8');
+    if (typeof body === 'string') return body;
+    const text = body.toString('utf8');
+    this.plan.giveBack(body);
+    return text;
   }
 
   /** The exposition as the endpoint sends it: rendered in time slices that yield to the event loop. */

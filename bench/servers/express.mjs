@@ -13,6 +13,10 @@ if (mode === 'faultline') {
   app.use(fl.express());
   await fl.listen(Number(process.env.METRICS_PORT), '127.0.0.1');
 }
+if (mode === 'empty-middleware') {
+  // The floor of any middleware-based tool: what Express charges for one more app.use() layer.
+  app.use((req, res, next) => next());
+}
 if (mode === 'express-prom-bundle') {
   const { default: promBundle } = await import('express-prom-bundle');
   app.use(promBundle({ includeMethod: true, includePath: true, includeStatusCode: true, normalizePath: (req) => req.route?.path ?? 'unmatched', buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10], metricsPath: '/__metrics' }));

@@ -9,6 +9,8 @@ import type { ExpositionFormat } from './render.js';
 export interface EndpointSource {
   /** Renders the metrics; may be async. */
   render(format: ExpositionFormat): string | Buffer | Promise<string | Buffer>;
+  /** A rendered body nothing reads any more (sent, or compressed): its memory may be reused. */
+  recycle?(body: Buffer): void;
   /** Marks the request as the endpoint's own (not counted). */
   skip(req: IncomingMessage, res: ServerResponse): void;
   /** Counts and logs a fault of the endpoint. */
@@ -78,10 +80,18 @@ export function createEndpoint(source: EndpointSource, settings: EndpointSetting
           (body) => {
             const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format], Vary: 'Accept, Accept-Encoding' };
             if (!wantsGzip) {
-              finish(res, req, typeof body === 'string' ? Buffer.from(body) : body, headers, release);
+              if (typeof body === 'string') {
+                finish(res, req, Buffer.from(body), headers, release);
+                return;
+              }
+              finish(res, req, body, headers, () => {
+                release();
+                source.recycle?.(body);
+              });
               return;
             }
             gzip(body, (err, zipped) => {
+              if (typeof body !== 'string') source.recycle?.(body);
               if (err) {
                 release();
                 source.fault('gzip', err);

@@ -23,6 +23,33 @@ export class RenderPlan {
   readonly infoLines: string;
   /** Size of the last rendered body: the next render starts with a buffer this large. */
   lastSize = 64 * 1024;
+  /** The buffer of the last body handed out, until it is given back. */
+  private lent: Buffer | undefined = undefined;
+  /** A body buffer given back: the next render writes into it instead of allocating tens of MB per scrape. */
+  private spare: Buffer | undefined = undefined;
+
+  /** @internal renderChunked: the buffer to write into, if one was given back. */
+  takeSpare(): Buffer | undefined {
+    const spare = this.spare;
+    this.spare = undefined;
+    return spare;
+  }
+
+  /** @internal renderChunked: the buffer behind the body it returns. */
+  lend(backing: Buffer): void {
+    this.lent = backing;
+  }
+
+  /**
+   * Gives back the memory of a body `renderChunked` returned, once nothing reads it (the
+   * endpoint: after the response was sent). Anything else is ignored.
+   */
+  giveBack(body: Buffer): void {
+    const lent = this.lent;
+    if (lent === undefined || body.buffer !== lent.buffer) return;
+    this.lent = undefined;
+    this.spare = lent;
+  }
   /** The constant parts of sample lines, encoded once. */
   readonly bytes: {
     readonly counterHead: Uint8Array;
@@ -184,14 +211,14 @@ export function render(recorder: Recorder, plan: RenderPlan, format: ExpositionF
 }
 
 /** How long a render may hold the event loop before it yields (ms). */
-export const RENDER_SLICE_MS = 4;
+export const RENDER_SLICE_MS = 2;
 
 /**
  * Renders into bytes, giving the event loop a turn every few milliseconds, so a scrape of
  * tens of thousands of series never blocks the service's requests for long.
  */
 export async function renderChunked(recorder: Recorder, plan: RenderPlan, format: ExpositionFormat, client?: ClientRenderSource): Promise<Buffer> {
-  const w = new ExpositionWriter(plan.lastSize);
+  const w = new ExpositionWriter(plan.lastSize, plan.takeSpare());
   const steps = write(w, recorder, plan, format, client);
   let slice = performance.now();
   while (!steps.next().done) {
@@ -202,5 +229,6 @@ export async function renderChunked(recorder: Recorder, plan: RenderPlan, format
   }
   const body = w.take();
   plan.lastSize = Math.max(64 * 1024, body.length + (body.length >> 3));
+  plan.lend(w.backing);
   return body;
 }

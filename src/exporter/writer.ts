@@ -15,8 +15,14 @@ export class ExpositionWriter {
   private buf: Buffer;
   private pos = 0;
 
-  constructor(initialBytes = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
+  /** Writes into `reuse` when it is given and at least `initialBytes` long. */
+  constructor(initialBytes = 64 * 1024, reuse?: Buffer) {
+    this.buf = reuse !== undefined && reuse.length >= initialBytes ? reuse : Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** The whole buffer written into (what `take()` is a view of). */
+  get backing(): Buffer {
+    return this.buf;
   }
 
   /** Bytes written so far. */

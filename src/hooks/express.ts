@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdapterHost } from './adapter.js';
+import { REQUEST_STATE_KEY } from './runtime.js';
 import type { Tracked } from './runtime.js';
 import { express4PathFromRegexp, joinTemplate, mountTemplate, pathToTemplate } from './route-template.js';
 
@@ -44,7 +45,8 @@ interface RouterLike { stack: Layer[] }
 
 /** Shared by every copy of faultline in the process (ESM + CommonJS): one wrap per layer. */
 const LAYER_KEY = Symbol.for('faultline.express.v1.layer');
-const STATE_KEY = Symbol.for('faultline.express.v1.state');
+/** Where a request's RequestState lives: a slot the runtime gives every request before Express swaps its prototype. */
+const STATE_KEY = REQUEST_STATE_KEY;
 /** A mount whose path the router did not keep (router 2.0-2.2): never request data. */
 const UNKNOWN_MOUNT = '/*';
 const CACHE_LIMIT = 64;

@@ -14,6 +14,13 @@ export const RUNTIME_VERSION = 2;
 const RUNTIME_KEY = Symbol.for('faultline.runtime');
 /** The property of a ServerResponse holding its chain of Tracked records. */
 export const TRACKED_KEY = Symbol.for('faultline.tracked');
+/**
+ * The property of a request where an adapter keeps its per-request state (the Express adapter's
+ * route prefix). The runtime gives every request this slot, and every response its TRACKED_KEY
+ * slot, as Node makes them: Express swaps the prototype of both for each request, and V8 then
+ * takes ~1.5 µs per property added afterwards (measured: 14 ns before the swap, 1,640 ns after).
+ */
+export const REQUEST_STATE_KEY = Symbol.for('faultline.request.state');
 /** The property of a node:http socket holding its responses not yet finished. */
 const IN_FLIGHT_KEY = Symbol.for('faultline.inFlight');
 const REQUEST_START = 'http.server.request.start';
@@ -171,7 +178,12 @@ let current: Runtime | undefined;
 function onRequestStart(message: unknown): void {
   const runtime = current ?? getRuntime();
   const { request, response, socket, server } = message as ChannelMessage;
+  (request as IncomingMessage & { [REQUEST_STATE_KEY]?: unknown })[REQUEST_STATE_KEY] = undefined;
   const owners = watchersOf(runtime, server);
+  if (owners.length === 0) {
+    (response as WithTracked)[TRACKED_KEY] = undefined;
+    return;
+  }
   for (let i = 0; i < owners.length; i++) runtime.track(owners[i]!, request, response, socket);
 }
 

@@ -95,3 +95,24 @@ describe('end of a node:http response', () => {
     expect(c.inFlight).toBe(0);
   });
 });
+
+describe('per-request slots', () => {
+  it('every request and response already has faultline slots when the application first sees them (Express swaps their prototype next)', async () => {
+    const seen: Array<{ req: boolean; res: boolean }> = [];
+    const fl = createFaultline({ logger: () => {} }); // watches no server: the slots are given anyway
+    const server = http.createServer((req, res) => {
+      seen.push({
+        req: Object.getOwnPropertySymbols(req).includes(Symbol.for('faultline.request.state')),
+        res: Object.getOwnPropertySymbols(res).includes(Symbol.for('faultline.tracked')),
+      });
+      res.end('ok');
+    });
+    const port = await listen(server);
+    cleanup.push(async () => {
+      await close(server);
+      await fl.close();
+    });
+    for (let i = 0; i < 3; i++) expect((await request(port, { path: '/' })).status).toBe(200);
+    expect(seen).toEqual([{ req: true, res: true }, { req: true, res: true }, { req: true, res: true }]);
+  });
+});

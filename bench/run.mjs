@@ -4,7 +4,7 @@
 // latency, ratios to the bare framework, and whether the counted total equals what was sent.
 // Then instructions per response under callgrind (bench/instructions.mjs; --instructions=no skips)
 // and the micro-benchmarks (hot path, rendering, route matching). Writes docs/benchmarks.md.
-import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -109,13 +109,21 @@ for (const r of rows) {
 // Instructions per response under callgrind: the stable comparison on this shared machine.
 const withInstructions = hasCallgrind && args.instructions !== 'no';
 let instructions = '';
-if (withInstructions) {
+if (args['instructions-from']) {
+  // The instruction counts do not depend on the machine's load: a CPU-time rerun may keep the
+  // section of an earlier run (its text says which) instead of counting again for half an hour.
+  const earlier = readFileSync(args['instructions-from'], 'utf8');
+  const start = earlier.indexOf('## Instructions per response');
+  if (start < 0) throw new Error(`${args['instructions-from']} has no instructions section`);
+  const end = earlier.indexOf('\n## ', start + 3);
+  instructions = `${earlier.slice(start, end < 0 ? undefined : end + 1).trimEnd()}\n\n(Instruction counts kept from an earlier run of this benchmark on the same code, \`--instructions-from\`; the CPU figures above are from this run.)\n`;
+} else if (withInstructions) {
   process.stderr.write('\ninstructions per response (callgrind)...\n');
   const options = { amount: Number(args['instr-amount'] ?? 1500), rounds: Number(args['instr-rounds'] ?? 2) };
   instructions = `## Instructions per response (callgrind)
 
 Every instruction the server process executed (all threads: parser, JIT, GC) for exactly ${options.amount} requests of
-the same mix, counted by valgrind's callgrind after a warm-up (bench/instructions.mjs); ${options.rounds} processes per
+the same mix, counted by valgrind's callgrind after a warm-up (bench/instructions.mjs); ${options.rounds} process(es) per
 configuration, alternating, 3 counted passes each. Unlike CPU time, this does not move with the
 machine's other load: the figure to compare configurations by.
 

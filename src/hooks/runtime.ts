@@ -132,13 +132,18 @@ function watchEnd(res: WithTracked, socket: WithInFlight | undefined): void {
     res.on('close', onResponseClose);
     return;
   }
+  inFlightOf(socket).push(res);
+}
+
+/** A connection's list of unfinished responses, made (with its one 'close' listener) the first time. */
+function inFlightOf(socket: WithInFlight): WithTracked[] {
   let list = socket[IN_FLIGHT_KEY];
   if (list === undefined) {
     list = [];
     socket[IN_FLIGHT_KEY] = list;
     socket.on('close', onSocketClose);
   }
-  list.push(res);
+  return list;
 }
 
 function track(owner: TrackingOwner, req: IncomingMessage, res: ServerResponse, socket?: unknown): Tracked {
@@ -178,12 +183,14 @@ let current: Runtime | undefined;
 function onRequestStart(message: unknown): void {
   const runtime = current ?? getRuntime();
   const { request, response, socket, server } = message as ChannelMessage;
+  // Every request, response and connection of every server gets faultline's slots here, the
+  // same way whether an instance watches the server or not: Node's http code is optimised for
+  // the shapes it sees, and objects of one more shape (say, the first scrape of the metrics
+  // endpoint, a server nobody watches) make V8 throw that code away ("wrong map") and p99 rise.
   (request as IncomingMessage & { [REQUEST_STATE_KEY]?: unknown })[REQUEST_STATE_KEY] = undefined;
+  (response as WithTracked)[TRACKED_KEY] = undefined;
+  inFlightOf(socket as WithInFlight);
   const owners = watchersOf(runtime, server);
-  if (owners.length === 0) {
-    (response as WithTracked)[TRACKED_KEY] = undefined;
-    return;
-  }
   for (let i = 0; i < owners.length; i++) runtime.track(owners[i]!, request, response, socket);
 }
 

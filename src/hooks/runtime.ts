@@ -189,7 +189,7 @@ function onRequestStart(message: unknown): void {
   // endpoint, a server nobody watches) make V8 throw that code away ("wrong map") and p99 rise.
   (request as IncomingMessage & { [REQUEST_STATE_KEY]?: unknown })[REQUEST_STATE_KEY] = undefined;
   (response as WithTracked)[TRACKED_KEY] = undefined;
-  inFlightOf(socket as WithInFlight);
+  inFlightOf(socket);
   const owners = watchersOf(runtime, server);
   for (let i = 0; i < owners.length; i++) runtime.track(owners[i]!, request, response, socket);
 }

@@ -183,14 +183,18 @@ let current: Runtime | undefined;
 function onRequestStart(message: unknown): void {
   const runtime = current ?? getRuntime();
   const { request, response, socket, server } = message as ChannelMessage;
-  // Every request, response and connection of every server gets faultline's slots here, the
-  // same way whether an instance watches the server or not: Node's http code is optimised for
-  // the shapes it sees, and objects of one more shape (say, the first scrape of the metrics
+  // Every request, response and connection of every server gets faultline's slots, the same
+  // way whether an instance watches the server or not: Node's http code is optimised for the
+  // shapes it sees, and objects of one more shape (say, the first scrape of the metrics
   // endpoint, a server nobody watches) make V8 throw that code away ("wrong map") and p99 rise.
+  // A watched response and its connection get theirs from track().
   (request as IncomingMessage & { [REQUEST_STATE_KEY]?: unknown })[REQUEST_STATE_KEY] = undefined;
-  (response as WithTracked)[TRACKED_KEY] = undefined;
-  inFlightOf(socket);
   const owners = watchersOf(runtime, server);
+  if (owners.length === 0) {
+    (response as WithTracked)[TRACKED_KEY] = undefined;
+    inFlightOf(socket);
+    return;
+  }
   for (let i = 0; i < owners.length; i++) runtime.track(owners[i]!, request, response, socket);
 }
 

@@ -20,9 +20,11 @@ export const CONFIGS = [
   { fw: 'express', name: 'express-prom-bundle', argv: [S('express.mjs')], env: { BENCH_MODE: 'express-prom-bundle' } },
   { fw: 'fastify', name: 'bare', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'fastify', name: 'faultline', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
+  { fw: 'fastify', name: 'an empty onRequest hook', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'empty-hook' } },
   { fw: 'fastify', name: 'fastify-metrics', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'fastify-metrics' } },
   { fw: 'koa', name: 'bare', argv: [S('koa.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'koa', name: 'faultline', argv: [S('koa.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
+  { fw: 'koa', name: 'an empty middleware', argv: [S('koa.mjs')], env: { BENCH_MODE: 'empty-middleware' } },
 ];
 
 /** The configurations whose `framework name` matches `only` (a RegExp), or all. */

@@ -1,4 +1,5 @@
-// Fastify 5: bare, with faultline's plugin, or with fastify-metrics (BENCH_MODE).
+// Fastify 5: bare, with faultline's plugin, with an empty onRequest hook, or with fastify-metrics
+// (BENCH_MODE).
 import Fastify from 'fastify';
 import { BODY } from './routes.mjs';
 
@@ -10,6 +11,10 @@ if (mode === 'faultline') {
   const fl = createFaultline();
   await app.register(fl.fastify);
   await fl.listen(Number(process.env.METRICS_PORT), '127.0.0.1');
+}
+if (mode === 'empty-hook') {
+  // The floor of any per-request hook: what Fastify charges for running one onRequest hook.
+  app.addHook('onRequest', (request, reply, done) => done());
 }
 if (mode === 'fastify-metrics') {
   const { default: metricsPlugin } = await import('fastify-metrics');

@@ -1,4 +1,5 @@
-// Koa 3 with @koa/router: bare or with faultline's middleware (BENCH_MODE).
+// Koa 3 with @koa/router: bare, with faultline's middleware or with an empty middleware
+// (BENCH_MODE).
 import Koa from 'koa';
 import Router from '@koa/router';
 import { BODY } from './routes.mjs';
@@ -11,6 +12,11 @@ if (mode === 'faultline') {
   const fl = createFaultline();
   app.use(fl.koa());
   await fl.listen(Number(process.env.METRICS_PORT), '127.0.0.1');
+}
+
+if (mode === 'empty-middleware') {
+  // The floor of any middleware: what Koa charges for one more middleware in its chain.
+  app.use((ctx, next) => next());
 }
 
 const router = new Router();

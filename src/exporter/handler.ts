@@ -23,6 +23,23 @@ export interface EndpointSettings {
   readonly maxConcurrentScrapes: number;
 }
 
+/**
+ * `res.writeHead()` with the status assigned first, so that the response gains its own
+ * `statusCode` before `statusMessage`: the order of the application's responses when it (or its
+ * framework: Express's `res.status()`, Fastify's `reply.code()`, Koa) sets the status before
+ * sending. Node's http code is optimised for the hidden class of the application's responses;
+ * one response of the metrics endpoint with the other order was enough to deoptimise
+ * `writeHead`, `_storeHeader`, `_send`, `resOnFinish`, ... ("wrong map") after the first scrape.
+ * @example
+ * ```ts
+ * writeHead(res, 404, { 'Content-Type': 'text/plain; charset=utf-8' });
+ * ```
+ */
+export function writeHead(res: ServerResponse, status: number, headers: Record<string, string>): void {
+  res.statusCode = status;
+  res.writeHead(status, headers);
+}
+
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
@@ -39,7 +56,7 @@ export function createEndpoint(source: EndpointSource, settings: EndpointSetting
 
   function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
     if (res.headersSent || res.destroyed) return;
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), ...headers });
+    writeHead(res, status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), ...headers });
     res.end(body);
   }
 
@@ -119,6 +136,6 @@ function finish(res: ServerResponse, req: IncomingMessage, body: Buffer, headers
     release();
     return;
   }
-  res.writeHead(200, { ...headers, 'Content-Length': String(body.length) });
+  writeHead(res, 200, { ...headers, 'Content-Length': String(body.length) });
   res.end(req.method === 'HEAD' ? undefined : body, release);
 }

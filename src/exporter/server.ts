@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { markInternalServer } from '../hooks/runtime.js';
+import { writeHead } from './handler.js';
 
 /** The metrics endpoint on its own listener. */
 export interface MetricsServer {
@@ -31,7 +32,7 @@ export function startMetricsServer(
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     if ((q < 0 ? url : url.slice(0, q)) !== path) {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      writeHead(res, 404, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('not found\n');
       return;
     }

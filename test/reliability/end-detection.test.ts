@@ -2,6 +2,7 @@
 // http.server.response.finish channel for responses sent, one 'close' listener per connection
 // for responses still unfinished when it closes. No listener per response.
 import http from 'node:http';
+import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFaultline } from '../../src/faultline.js';
@@ -114,5 +115,29 @@ describe('per-request slots', () => {
     });
     for (let i = 0; i < 3; i++) expect((await request(port, { path: '/' })).status).toBe(200);
     expect(seen).toEqual([{ req: true, res: true }, { req: true, res: true }, { req: true, res: true }]);
+  });
+});
+
+describe('one hidden class for every response in the process', () => {
+  it('the metrics endpoint gives its responses statusCode before statusMessage, as a framework setting the status does', async () => {
+    const fl = createFaultline({ logger: () => {} });
+    const { port } = await fl.listen(0, '127.0.0.1');
+    const orders: Array<{ status: number; keys: string[] }> = [];
+    const onFinish = (message: unknown): void => {
+      const res = (message as { response: http.ServerResponse }).response;
+      orders.push({ status: res.statusCode, keys: Object.keys(res).filter((k) => k === 'statusCode' || k === 'statusMessage') });
+    };
+    diagnostics.subscribe('http.server.response.finish', onFinish);
+    cleanup.push(async () => {
+      diagnostics.unsubscribe('http.server.response.finish', onFinish);
+      await fl.close();
+    });
+    expect((await request(port, { path: '/metrics' })).status).toBe(200);
+    expect((await request(port, { path: '/elsewhere' })).status).toBe(404);
+    expect((await request(port, { method: 'POST', path: '/metrics' })).status).toBe(405);
+    // Node's own writeHead(code) adds statusMessage first: one such response in a process whose
+    // application sets the status first deoptimised Node's optimised http code ("wrong map").
+    const framework = ['statusCode', 'statusMessage'];
+    expect(orders).toEqual([{ status: 200, keys: framework }, { status: 404, keys: framework }, { status: 405, keys: framework }]);
   });
 });

@@ -3,6 +3,8 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFaultline } from '../../src/index.js';
+import { routeUrl } from '../../src/hooks/fastify.js';
+import type { FastifyRequestLike } from '../../src/hooks/fastify.js';
 import type { Faultline } from '../../src/index.js';
 import { parseExposition, select, total } from '../helpers/exposition.js';
 import { request } from '../helpers/net.js';
@@ -79,6 +81,44 @@ describe('Fastify adapter', () => {
     expect(responseCounts(samples)).toEqual({ ...EXPECTED, 'GET|unmatched|400|client_fault|true': 1 });
     expect(total(samples, 'http_server_response_duration_seconds_count')).toBe(18);
     expect(select(samples, 'http_server_requests_in_flight').every((s) => s.value === 0)).toBe(true);
+  });
+
+  it('reads the template from the route context, without calling the routeOptions getter', async () => {
+    const fl = faultline();
+    let getterReads = 0;
+    const seen: unknown[] = [];
+    const { port } = await buildApp(async (app) => {
+      // Registered before faultline's plugin, so this hook runs first and shadows the getter.
+      app.addHook('onRequest', (req, _reply, done) => {
+        let proto = Object.getPrototypeOf(req) as object;
+        while (!Object.hasOwn(proto, 'routeOptions')) proto = Object.getPrototypeOf(proto) as object;
+        const descriptor = Object.getOwnPropertyDescriptor(proto, 'routeOptions')!;
+        Object.defineProperty(req, 'routeOptions', { get() { getterReads++; return descriptor.get!.call(req) as unknown; } });
+        done();
+      });
+      await app.register(fl.fastify);
+      app.addHook('onResponse', (req, _reply, done) => {
+        seen.push(routeUrl(req), req.routeOptions.url);
+        done();
+      });
+    });
+    await sendSteps(port, [
+      { method: 'GET', path: '/v3/p1/instances/i1', times: 1, status: 200 },
+      { method: 'GET', path: '/teapot', times: 1, status: 418 },
+      { method: 'GET', path: '/nope', times: 1, status: 404 },
+    ]);
+    // Each onResponse read the getter once; faultline's onRequest never did (Fastify 5.12 keeps
+    // the context under Symbol('fastify.context')). Both give the same template.
+    expect(getterReads).toBe(3);
+    expect(seen).toEqual(['/v3/:project_id/instances/:instance_id', '/v3/:project_id/instances/:instance_id', '/teapot', '/teapot', undefined, undefined]);
+    expect(countsOf(await fl.metrics())).toEqual({
+      'GET|/v3/:project_id/instances/:instance_id|200|success|true': 1,
+      'GET|/teapot|418|client_fault|false': 1,
+      'GET|unmatched|404|client_fault|true': 1,
+    });
+    // A request without that context (another Fastify copy or version) falls back to the getter.
+    const raw = {} as unknown as FastifyRequestLike['raw'];
+    expect(routeUrl({ raw, routeOptions: { url: '/other/:id' } })).toBe('/other/:id');
   });
 
   it('registering twice, with fl.instrument(server) too, counts each response once', async () => {

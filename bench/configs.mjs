@@ -8,20 +8,24 @@ export const root = join(here, '..');
 const register = join(root, 'dist/esm/register.js');
 const S = (f) => join(here, 'servers', f);
 
-/** framework, name, node args, env, how to read the count back (faultline's port when counted). */
+/**
+ * framework, name, node args, env, how to read the count back (faultline's port when counted),
+ * and where the alternatives serve their metrics (`scrape`), so that every configuration with an
+ * endpoint is scraped once before it is measured, as faultline's are by the count check.
+ */
 export const CONFIGS = [
   { fw: 'node:http', name: 'bare', argv: [S('node.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'node:http', name: 'faultline/register', argv: ['--import', register, S('node.mjs')], env: { BENCH_MODE: 'bare' }, counted: 'faultline-port' },
-  { fw: 'node:http', name: 'prom-client by hand', argv: [S('node.mjs')], env: { BENCH_MODE: 'prom-client' } },
-  { fw: 'node:http', name: 'OpenTelemetry http', argv: [S('node-otel.cjs')], env: {} },
+  { fw: 'node:http', name: 'prom-client by hand', argv: [S('node.mjs')], env: { BENCH_MODE: 'prom-client' }, scrape: { port: 'metrics', path: '/metrics' } },
+  { fw: 'node:http', name: 'OpenTelemetry http', argv: [S('node-otel.cjs')], env: {}, scrape: { port: 'metrics', path: '/metrics' } },
   { fw: 'express', name: 'bare', argv: [S('express.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'express', name: 'faultline', argv: [S('express.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
   { fw: 'express', name: 'an empty middleware', argv: [S('express.mjs')], env: { BENCH_MODE: 'empty-middleware' } },
-  { fw: 'express', name: 'express-prom-bundle', argv: [S('express.mjs')], env: { BENCH_MODE: 'express-prom-bundle' } },
+  { fw: 'express', name: 'express-prom-bundle', argv: [S('express.mjs')], env: { BENCH_MODE: 'express-prom-bundle' }, scrape: { port: 'app', path: '/__metrics' } },
   { fw: 'fastify', name: 'bare', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'fastify', name: 'faultline', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
   { fw: 'fastify', name: 'an empty onRequest hook', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'empty-hook' } },
-  { fw: 'fastify', name: 'fastify-metrics', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'fastify-metrics' } },
+  { fw: 'fastify', name: 'fastify-metrics', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'fastify-metrics' }, scrape: { port: 'app', path: '/__metrics' } },
   { fw: 'koa', name: 'bare', argv: [S('koa.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'koa', name: 'faultline', argv: [S('koa.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
   { fw: 'koa', name: 'an empty middleware', argv: [S('koa.mjs')], env: { BENCH_MODE: 'empty-middleware' } },

@@ -126,12 +126,13 @@ if (args['instructions-from']) {
   instructions = `${earlier.slice(start, end < 0 ? undefined : end + 1).trimEnd()}\n\n(Instruction counts kept from an earlier run of this benchmark on the same code, \`--instructions-from\`; the CPU figures above are from this run.)\n`;
 } else if (withInstructions) {
   process.stderr.write('\ninstructions per response (callgrind)...\n');
-  const options = { amount: Number(args['instr-amount'] ?? 1500), rounds: Number(args['instr-rounds'] ?? 2) };
+  const options = { amount: Number(args['instr-amount'] ?? 1500), rounds: Number(args['instr-rounds'] ?? 1), warm: Number(args['instr-warm'] ?? 8) };
   instructions = `## Instructions per response (callgrind)
 
 Every instruction the server process executed (all threads: parser, JIT, GC) for exactly ${options.amount} requests of
-the same mix, counted by valgrind's callgrind after a warm-up (bench/instructions.mjs); ${options.rounds} process(es) per
-configuration, alternating, 3 counted passes each. Unlike CPU time, this does not move with the
+the same mix, counted by valgrind's callgrind after a warm-up of ${options.warm} x ${options.amount} requests (bench/instructions.mjs); ${options.rounds} process(es) per
+configuration, alternating, 3 counted passes each; the figure is the mean of all passes (every instruction over every
+counted response, garbage collections included). Unlike CPU time, this does not move with the
 machine's other load: the figure to compare configurations by.
 
 ${await instructionsTable(CONFIGS, options, (l) => process.stderr.write(l))}

@@ -188,10 +188,20 @@ function onRequestStart(message: unknown): void {
   // shapes it sees, and objects of one more shape (say, the first scrape of the metrics
   // endpoint, a server nobody watches) make V8 throw that code away ("wrong map") and p99 rise.
   // A watched response and its connection get theirs from track().
-  (request as IncomingMessage & { [REQUEST_STATE_KEY]?: unknown })[REQUEST_STATE_KEY] = undefined;
+  //
+  // Each slot is written twice with different values, so that V8 marks the field mutable here,
+  // once for all, on the hidden class every request shares. Express then swaps the prototype of
+  // req and res, and the classes made by that swap are not kept: a field still "const" when an
+  // adapter stores into it after the swap was generalised again on every request
+  // (--trace-generalization: 2 per request, thousands of instructions each).
+  const req = request as IncomingMessage & { [REQUEST_STATE_KEY]?: unknown };
+  req[REQUEST_STATE_KEY] = null;
+  req[REQUEST_STATE_KEY] = undefined;
   const owners = watchersOf(runtime, server);
+  const res = response as ServerResponse & { [TRACKED_KEY]?: Tracked | null };
+  res[TRACKED_KEY] = null;
+  res[TRACKED_KEY] = undefined;
   if (owners.length === 0) {
-    (response as WithTracked)[TRACKED_KEY] = undefined;
     inFlightOf(socket);
     return;
   }

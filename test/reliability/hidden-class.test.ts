@@ -1,0 +1,25 @@
+// V8 keeps no hidden class made by Express's per-request prototype swap, so a field still
+// "const" when a store changes it after the swap is generalised again on every request. The
+// runtime makes faultline's slots mutable before any framework runs; this checks, with V8's own
+// --trace-generalization, that faultline's code causes no generalisation once warm.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const fixture = join(import.meta.dirname, '../fixtures/reliability/express-generalization.mjs');
+
+describe('hidden classes under Express', () => {
+  it('faultline\'s code generalises no field on a warm Express 5 app (V8 --trace-generalization)', async () => {
+    // --no-sparkplug: V8 in Node 20 aborts when it prints a generalisation in baseline code.
+    const { stdout } = await run(process.execPath, ['--no-sparkplug', '--trace-generalization', fixture], { maxBuffer: 512 * 1024 * 1024, timeout: 60_000 });
+    const window = stdout.slice(stdout.indexOf('---window---'), stdout.indexOf('---end---'));
+    const lines = window.split('\n').filter((l) => l.startsWith('[generalizing]'));
+    // The trace works: Express's own stores after its prototype swap show up on every request.
+    expect(lines.length).toBeGreaterThan(500);
+    // None of them is in faultline's code (the fixture loads the built package, dist/).
+    expect(lines.filter((l) => /\/dist\/(esm|cjs)\//.test(l))).toEqual([]);
+    expect(stdout).toContain('---counted 3500---');
+  }, 90_000);
+});

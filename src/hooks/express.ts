@@ -220,15 +220,19 @@ export function expressMiddleware(host: AdapterHost): ExpressMiddleware {
     try {
       const tracked = host.track(req, res);
       const r = req as WithState;
+      // Read each property of req once: after Express's prototype swap V8 does not keep req's
+      // hidden class (its fields are generalised again on every request), so reads there are
+      // inline-cache misses.
+      const app = r.app;
       const state = r[STATE_KEY];
       if (state === undefined) {
         const created = new RequestState(tracked);
-        created.prefix = subAppPrefix(r.app);
+        created.prefix = subAppPrefix(app);
         r[STATE_KEY] = created;
       } else {
         state.add(tracked);
       }
-      const router = rootRouter(r.app);
+      const router = rootRouter(app);
       if (router !== undefined) walk(router.stack);
     } catch (err) {
       host.fault('express', err);

@@ -191,13 +191,15 @@ function onRequestStart(message: unknown): void {
   // way whether an instance watches the server or not: Node's http code is optimised for the
   // shapes it sees, and objects of one more shape (say, the first scrape of the metrics
   // endpoint, a server nobody watches) make V8 throw that code away ("wrong map") and p99 rise.
-  // A watched response and its connection get theirs from track().
+  // A watched connection gets its in-flight list from track().
   //
   // Each slot is written twice with different values, so that V8 marks the field mutable here,
   // once for all, on the hidden class every request shares. Express then swaps the prototype of
   // req and res, and the classes made by that swap are not kept: a field still "const" when an
   // adapter stores into it after the swap was generalised again on every request
-  // (--trace-generalization: 2 per request, thousands of instructions each).
+  // (--trace-generalization: 2 per request, thousands of instructions each). The tracked slot
+  // too on watched servers: a second instance's adapter (next to faultline/register) stores
+  // its record there after the swap.
   const req = request as IncomingMessage & { [REQUEST_STATE_KEY]?: unknown };
   req[REQUEST_STATE_KEY] = null;
   req[REQUEST_STATE_KEY] = undefined;

@@ -9,17 +9,32 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const fixture = join(import.meta.dirname, '../fixtures/reliability/express-generalization.mjs');
+const register = join(import.meta.dirname, '../../dist/esm/register.js');
+
+/** Runs the fixture under --trace-generalization; the generalisations between its markers. */
+async function warmGeneralisations(nodeArgs: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ lines: string[]; stdout: string }> {
+  // --no-sparkplug: V8 in Node 20 aborts when it prints a generalisation in baseline code.
+  const { stdout } = await run(process.execPath, ['--no-sparkplug', '--trace-generalization', ...nodeArgs, fixture], { env, maxBuffer: 512 * 1024 * 1024, timeout: 60_000 });
+  const window = stdout.slice(stdout.indexOf('---window---'), stdout.indexOf('---end---'));
+  return { lines: window.split('\n').filter((l) => l.startsWith('[generalizing]')), stdout };
+}
+
+/** The fixture loads the built package: faultline's code is what runs from dist/. */
+const inFaultline = (l: string): boolean => /\/dist\/(esm|cjs)\//.test(l);
 
 describe('hidden classes under Express', () => {
   it('faultline\'s code generalises no field on a warm Express 5 app (V8 --trace-generalization)', async () => {
-    // --no-sparkplug: V8 in Node 20 aborts when it prints a generalisation in baseline code.
-    const { stdout } = await run(process.execPath, ['--no-sparkplug', '--trace-generalization', fixture], { maxBuffer: 512 * 1024 * 1024, timeout: 60_000 });
-    const window = stdout.slice(stdout.indexOf('---window---'), stdout.indexOf('---end---'));
-    const lines = window.split('\n').filter((l) => l.startsWith('[generalizing]'));
+    const { lines, stdout } = await warmGeneralisations([]);
     // The trace works: Express's own stores after its prototype swap show up on every request.
     expect(lines.length).toBeGreaterThan(500);
-    // None of them is in faultline's code (the fixture loads the built package, dist/).
-    expect(lines.filter((l) => /\/dist\/(esm|cjs)\//.test(l))).toEqual([]);
+    expect(lines.filter(inFaultline)).toEqual([]);
+    expect(stdout).toContain('---counted 800---');
+  }, 90_000);
+
+  it('nor with faultline/register loaded too, where the middleware\'s instance links its record after register\'s', async () => {
+    const { lines, stdout } = await warmGeneralisations(['--import', register], { ...process.env, FAULTLINE_PORT: '0', FAULTLINE_HOST: '127.0.0.1' });
+    expect(lines.length).toBeGreaterThan(500);
+    expect(lines.filter(inFaultline)).toEqual([]);
     expect(stdout).toContain('---counted 800---');
   }, 90_000);
 });

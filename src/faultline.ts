@@ -20,7 +20,7 @@ import type { ExpositionFormat } from './exporter/render.js';
 import { createEndpoint } from './exporter/handler.js';
 import { startMetricsServer } from './exporter/server.js';
 import type { MetricsServer } from './exporter/server.js';
-import { addOwner, findTracked, removeOwner, trackResponse, watchersChanged } from './hooks/runtime.js';
+import { METHOD, STATUS_CODE, addOwner, findTracked, removeOwner, trackResponse, watchersChanged } from './hooks/runtime.js';
 import type { Tracked, TrackingOwner } from './hooks/runtime.js';
 import { expressMiddleware } from './hooks/express.js';
 import type { ExpressMiddleware } from './hooks/express.js';
@@ -315,7 +315,7 @@ export class Faultline implements TrackingOwner {
 
   /** @internal TrackingOwner */
   begin(req: IncomingMessage, _res: ServerResponse): Tracked {
-    const method = this.recorder.method(req.method);
+    const method = this.recorder.method(req[METHOD]);
     this.recorder.requestStarted(method);
     return new ResponseTrack(this, performance.now(), method);
   }
@@ -331,7 +331,7 @@ export class Faultline implements TrackingOwner {
         this.recorder.aborted(t.method, route);
         return;
       }
-      const code = res.statusCode;
+      const code = res[STATUS_CODE];
       if (!Number.isInteger(code) || code < 100 || code > 999) {
         this.fault('invalid_status', new RangeError(`a response finished with status ${String(code)}; not counted`));
         return;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdapterHost } from './adapter.js';
-import { REQUEST_STATE_KEY } from './runtime.js';
+import { APP, REQUEST_STATE_KEY } from './runtime.js';
 import type { Tracked } from './runtime.js';
 import { express4PathFromRegexp, joinTemplate, mountTemplate, pathToTemplate } from './route-template.js';
 
@@ -99,6 +99,17 @@ function layerMountTemplate(layer: Layer): string {
 function remember(cache: Map<string, string>, key: string, value: string): string {
   if (cache.size < CACHE_LIMIT) cache.set(key, value);
   return value;
+}
+
+/**
+ * `req.app`, read where Express keeps it: on the prototype it gives `req` (`app.request`), an
+ * object whose hidden class stays put. Read through `req` after the swap, the lookup goes up a
+ * prototype chain V8's keyed-load stub does not walk: a runtime miss on every request.
+ */
+function appOf(req: WithState): unknown {
+  const proto = Object.getPrototypeOf(req) as WithState | null;
+  const app = proto === null ? undefined : proto[APP];
+  return app === undefined ? req[APP] : app;
 }
 
 function isPassOn(err: unknown): boolean {
@@ -220,10 +231,9 @@ export function expressMiddleware(host: AdapterHost): ExpressMiddleware {
     try {
       const tracked = host.track(req, res);
       const r = req as WithState;
-      // Read each property of req once: after Express's prototype swap V8 does not keep req's
-      // hidden class (its fields are generalised again on every request), so reads there are
-      // inline-cache misses.
-      const app = r.app;
+      // Read each property of req once, and by key: after Express's prototype swap a named read
+      // misses its inline cache on every request (see APP in runtime.ts).
+      const app = appOf(r);
       const state = r[STATE_KEY];
       if (state === undefined) {
         const created = new RequestState(tracked);

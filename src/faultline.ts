@@ -57,6 +57,7 @@ class ResponseTrack implements Tracked {
   route: string | undefined = undefined;
   lateRoute: ((context: object) => string | undefined) | undefined = undefined;
   lateRouteContext: object | undefined = undefined;
+  adapterState: object | undefined = undefined;
   skip = false;
   ended = false;
   next: Tracked | undefined = undefined;

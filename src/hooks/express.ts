@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdapterHost } from './adapter.js';
-import { APP, REQUEST_STATE_KEY } from './runtime.js';
+import { APP, TRACKED_KEY } from './runtime.js';
 import type { Tracked } from './runtime.js';
 import { express4PathFromRegexp, joinTemplate, mountTemplate, pathToTemplate } from './route-template.js';
 
@@ -45,8 +45,6 @@ interface RouterLike { stack: Layer[] }
 
 /** Shared by every copy of faultline in the process (ESM + CommonJS): one wrap per layer. */
 const LAYER_KEY = Symbol.for('faultline.express.v1.layer');
-/** Where a request's RequestState lives: a slot the runtime gives every request before Express swaps its prototype. */
-const STATE_KEY = REQUEST_STATE_KEY;
 /** A mount whose path the router did not keep (router 2.0-2.2): never request data. */
 const UNKNOWN_MOUNT = '/*';
 const CACHE_LIMIT = 64;
@@ -73,7 +71,21 @@ class RequestState {
   }
 }
 
-type WithState = IncomingMessage & { [STATE_KEY]?: RequestState; app?: unknown };
+type WithApp = IncomingMessage & { app?: unknown };
+type WithTracked = ServerResponse & { [TRACKED_KEY]?: Tracked };
+
+/**
+ * The RequestState of a response: kept in its tracking records (the one the middleware of each
+ * instance made), not on the request, whose every extra field Express would copy into each
+ * hidden class it builds per request.
+ */
+function stateOf(res: ServerResponse): RequestState | undefined {
+  for (let t = (res as WithTracked)[TRACKED_KEY]; t !== undefined; t = t.next) {
+    const state = t.adapterState;
+    if (state !== undefined) return state as RequestState;
+  }
+  return undefined;
+}
 
 /** Stack arrays already walked, with the length they had. */
 const walked = new WeakMap<object, number>();
@@ -106,8 +118,8 @@ function remember(cache: Map<string, string>, key: string, value: string): strin
  * object whose hidden class stays put. Read through `req` after the swap, the lookup goes up a
  * prototype chain V8's keyed-load stub does not walk: a runtime miss on every request.
  */
-function appOf(req: WithState): unknown {
-  const proto = Object.getPrototypeOf(req) as WithState | null;
+function appOf(req: WithApp): unknown {
+  const proto = Object.getPrototypeOf(req) as WithApp | null;
   const app = proto === null ? undefined : proto[APP];
   return app === undefined ? req[APP] : app;
 }
@@ -120,7 +132,7 @@ function wrapRoute(layer: Layer, original: Handler): Handler {
   const path = pathToTemplate(layer.route?.path) ?? UNKNOWN_MOUNT;
   const templates = new Map<string, string>();
   return function faultlineRoute(req, res, next) {
-    const state = (req as WithState)[STATE_KEY];
+    const state = stateOf(res);
     if (state === undefined) return original(req, res, next);
     const prefix = state.prefix;
     const previous = state.route;
@@ -136,7 +148,7 @@ function wrapRoute(layer: Layer, original: Handler): Handler {
 function wrapMount(template: string, original: Handler, router: RouterLike | undefined, awaitsPromises: boolean): Handler {
   const prefixes = new Map<string, string>();
   const wrapped = function faultlineMount(req: IncomingMessage, res: ServerResponse, next: Next): unknown {
-    const state = (req as WithState)[STATE_KEY];
+    const state = stateOf(res);
     if (state === undefined) return original(req, res, next);
     if (router !== undefined) walk(router.stack);
     const saved = state.prefix;
@@ -230,17 +242,17 @@ export function expressMiddleware(host: AdapterHost): ExpressMiddleware {
   return function faultlineExpress(req, res, next) {
     try {
       const tracked = host.track(req, res);
-      const r = req as WithState;
       // Read each property of req once, and by key: after Express's prototype swap a named read
       // misses its inline cache on every request (see APP in runtime.ts).
-      const app = appOf(r);
-      const state = r[STATE_KEY];
+      const app = appOf(req);
+      const state = stateOf(res);
       if (state === undefined) {
         const created = new RequestState(tracked);
         created.prefix = subAppPrefix(app);
-        r[STATE_KEY] = created;
+        tracked.adapterState = created;
       } else {
         state.add(tracked);
+        tracked.adapterState = state;
       }
       const router = rootRouter(app);
       if (router !== undefined) walk(router.stack);

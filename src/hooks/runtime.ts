@@ -11,17 +11,14 @@ import { Socket } from 'node:net';
  * a registered symbol, with a version so that incompatible copies fail loudly instead of
  * splitting counts.
  */
-export const RUNTIME_VERSION = 2;
+export const RUNTIME_VERSION = 3;
 const RUNTIME_KEY = Symbol.for('faultline.runtime');
-/** The property of a ServerResponse holding its chain of Tracked records. */
-export const TRACKED_KEY = Symbol.for('faultline.tracked');
 /**
- * The property of a request where an adapter keeps its per-request state (the Express adapter's
- * route prefix). The runtime gives every request this slot, and every response its TRACKED_KEY
- * slot, as Node makes them: Express swaps the prototype of both for each request, and V8 then
+ * The property of a ServerResponse holding its chain of Tracked records. The runtime gives every
+ * response this slot as Node makes it: Express swaps the prototype of each response, and V8 then
  * takes ~1.5 µs per property added afterwards (measured: 14 ns before the swap, 1,640 ns after).
  */
-export const REQUEST_STATE_KEY = Symbol.for('faultline.request.state');
+export const TRACKED_KEY = Symbol.for('faultline.tracked');
 /**
  * Fields of requests and responses read on every response, used as computed keys: after Express
  * swaps the prototype of `req` and `res` (on every request) a named read of them misses its
@@ -51,6 +48,13 @@ export interface Tracked {
    */
   lateRoute: ((context: object) => string | undefined) | undefined;
   lateRouteContext: object | undefined;
+  /**
+   * An adapter's per-request state, kept here rather than on the request (the Express adapter's
+   * route prefix, shared by the records of every instance on the response): every field added
+   * to a request makes each of the ~10 hidden classes Express builds per request one field
+   * bigger to copy.
+   */
+  adapterState: object | undefined;
   /** The metrics endpoint's own requests are not counted. */
   skip: boolean;
   ended: boolean;
@@ -198,22 +202,19 @@ let current: Runtime | undefined;
 function onRequestStart(message: unknown): void {
   const runtime = current ?? getRuntime();
   const { request, response, socket, server } = message as ChannelMessage;
-  // Every request, response and connection of every server gets faultline's slots, the same
-  // way whether an instance watches the server or not: Node's http code is optimised for the
-  // shapes it sees, and objects of one more shape (say, the first scrape of the metrics
-  // endpoint, a server nobody watches) make V8 throw that code away ("wrong map") and p99 rise.
-  // A watched connection gets its in-flight list from track().
+  // Every response and connection of every server gets faultline's slot, the same way whether
+  // an instance watches the server or not: Node's http code is optimised for the shapes it sees,
+  // and objects of one more shape (say, the first scrape of the metrics endpoint, a server
+  // nobody watches) make V8 throw that code away ("wrong map") and p99 rise. A watched
+  // connection gets its in-flight list from track(). Requests get none: adapters keep their
+  // per-request state in the record (Tracked.adapterState).
   //
-  // Each slot is written twice with different values, so that V8 marks the field mutable here,
-  // once for all, on the hidden class every request shares. Express then swaps the prototype of
-  // req and res, and the classes made by that swap are not kept: a field still "const" when an
-  // adapter stores into it after the swap was generalised again on every request
-  // (--trace-generalization: 2 per request, thousands of instructions each). The tracked slot
-  // too on watched servers: a second instance's adapter (next to faultline/register) stores
-  // its record there after the swap.
-  const req = request as IncomingMessage & { [REQUEST_STATE_KEY]?: unknown };
-  req[REQUEST_STATE_KEY] = null;
-  req[REQUEST_STATE_KEY] = undefined;
+  // The slot is written twice with different values, so that V8 marks the field mutable here,
+  // once for all, on the hidden class every response shares. Express then swaps the prototype
+  // of req and res, and the classes made by that swap are not kept: a field still "const" when
+  // an adapter stores into it after the swap was generalised again on every request
+  // (--trace-generalization: thousands of instructions each). On watched servers too: a second
+  // instance's adapter (next to faultline/register) stores its record there after the swap.
   const owners = watchersOf(runtime, server);
   const res = response as ServerResponse & { [TRACKED_KEY]?: Tracked | null };
   res[TRACKED_KEY] = null;

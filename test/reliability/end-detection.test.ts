@@ -98,12 +98,13 @@ describe('end of a node:http response', () => {
 });
 
 describe('per-request slots', () => {
-  it('every request and response already has faultline slots when the application first sees them (Express swaps their prototype next)', async () => {
+  it('every response already has faultline\'s slot when the application first sees it (Express swaps its prototype next), and requests get none', async () => {
     const seen: Array<{ req: boolean; res: boolean }> = [];
     const fl = createFaultline({ logger: () => {} }); // watches no server: the slots are given anyway
     const server = http.createServer((req, res) => {
       seen.push({
-        req: Object.getOwnPropertySymbols(req).includes(Symbol.for('faultline.request.state')),
+        // No field on requests: Express copies each one into every hidden class it builds per request.
+        req: Object.getOwnPropertySymbols(req).some((s) => s.description?.startsWith('faultline') === true),
         res: Object.getOwnPropertySymbols(res).includes(Symbol.for('faultline.tracked')),
       });
       res.end('ok');
@@ -114,7 +115,7 @@ describe('per-request slots', () => {
       await fl.close();
     });
     for (let i = 0; i < 3; i++) expect((await request(port, { path: '/' })).status).toBe(200);
-    expect(seen).toEqual([{ req: true, res: true }, { req: true, res: true }, { req: true, res: true }]);
+    expect(seen).toEqual([{ req: false, res: true }, { req: false, res: true }, { req: false, res: true }]);
   });
 });
 

@@ -84,8 +84,10 @@ const out = [];
   async function timed(fn) {
     // Each render starts on a collected heap: prom-client's renders leave hundreds of MB of
     // strings behind, and the collection they call for would otherwise fall into whichever
-    // render comes next and count as its block.
+    // render comes next and count as its block. Then a pause, for V8 to finish sweeping on its
+    // own threads (allocating right after gc() sweeps on the main thread, a block of its own).
     globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 200));
     let last = performance.now();
     let blockMs = 0;
     const ticker = setInterval(() => {

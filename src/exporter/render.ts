@@ -129,9 +129,9 @@ function* write(w: ExpositionWriter, recorder: Recorder, plan: RenderPlan, forma
   const le = c.le;
   i = 0;
   for (const s of recorder.responses.values()) {
-    const labels = s.labels.data;
-    const start = s.labelStart;
-    const end = s.labelEnd;
+    // One view of the label bytes for the series' 17 lines: a view per line was 170,000
+    // objects (~15 MB of garbage, two or three scavenges) per scrape of 10,000 label sets.
+    const labels = s.labels.data.subarray(s.labelStart, s.labelEnd);
     const exemplars = om ? s.bucketExemplars : undefined;
     let cumulative = 0;
     const counts = s.pool.data;
@@ -139,7 +139,7 @@ function* write(w: ExpositionWriter, recorder: Recorder, plan: RenderPlan, forma
     for (let b = 0; b < le.length; b++) {
       cumulative += counts[offset + b]!;
       w.bytes(c.bucketHead);
-      w.range(labels, start, end);
+      w.bytes(labels);
       w.bytes(le[b]!);
       w.num(cumulative);
       const ex = exemplars?.[b];
@@ -147,12 +147,12 @@ function* write(w: ExpositionWriter, recorder: Recorder, plan: RenderPlan, forma
       w.byte(NEWLINE);
     }
     w.bytes(c.sumHead);
-    w.range(labels, start, end);
+    w.bytes(labels);
     w.bytes(c.spaceBrace);
     w.num(s.sum);
     w.byte(NEWLINE);
     w.bytes(c.countHead);
-    w.range(labels, start, end);
+    w.bytes(labels);
     w.bytes(c.spaceBrace);
     w.num(cumulative);
     w.byte(NEWLINE);
@@ -210,6 +210,27 @@ export function render(recorder: Recorder, plan: RenderPlan, format: ExpositionF
   return w.take().toString('utf8');
 }
 
+/** Digits written for a count or a sum, at most (a float's shortest form: 24 characters). */
+const NUMBER_BYTES = 24;
+
+/**
+ * About how many bytes the response series take in the text format (OpenMetrics adds a little):
+ * the first render's buffer is made this large instead of doubling as it fills. Doubling copies
+ * everything written so far within one slice, into memory touched for the first time: measured
+ * on 10,000 label sets (26 MB), one 83 ms block of the event loop on the first scrape.
+ */
+export function estimateBytes(recorder: Recorder, plan: RenderPlan): number {
+  const c = plan.bytes;
+  let bucketLines = 0;
+  for (const le of c.le) bucketLines += c.bucketHead.length + le.length + NUMBER_BYTES + 1;
+  const fixed = c.counterHead.length + c.documentedFalse.length + bucketLines + c.sumHead.length + c.countHead.length + 2 * c.spaceBrace.length + 3 * (NUMBER_BYTES + 1);
+  const perLabel = 3 + c.le.length;
+  let bytes = 64 * 1024 + plan.infoLines.length;
+  for (const s of recorder.responses.values()) bytes += fixed + perLabel * (s.labelEnd - s.labelStart);
+  for (const s of recorder.aborts.values()) bytes += c.abortedHead.length + s.labels.length * 3 + c.spaceBrace.length + NUMBER_BYTES + 1;
+  return bytes;
+}
+
 /** How long a render may hold the event loop before it yields (ms). */
 export const RENDER_SLICE_MS = 2;
 
@@ -218,7 +239,7 @@ export const RENDER_SLICE_MS = 2;
  * tens of thousands of series never blocks the service's requests for long.
  */
 export async function renderChunked(recorder: Recorder, plan: RenderPlan, format: ExpositionFormat, client?: ClientRenderSource): Promise<Buffer> {
-  const w = new ExpositionWriter(plan.lastSize, plan.takeSpare());
+  const w = new ExpositionWriter(Math.max(plan.lastSize, estimateBytes(recorder, plan)), plan.takeSpare());
   const steps = write(w, recorder, plan, format, client);
   let slice = performance.now();
   while (!steps.next().done) {

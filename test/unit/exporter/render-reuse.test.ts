@@ -5,7 +5,7 @@ import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFaultline } from '../../../src/index.js';
 import type { Faultline } from '../../../src/index.js';
-import { render, renderChunked } from '../../../src/exporter/render.js';
+import { estimateBytes, render, renderChunked } from '../../../src/exporter/render.js';
 import { close, listen, request } from '../../helpers/net.js';
 
 let cleanup: Array<() => Promise<void>> = [];
@@ -39,6 +39,23 @@ describe('render buffer reuse', () => {
     expect(second.buffer).toBe(first.buffer);
     expect(second.toString('utf8')).toBe(render(fl.recorder, plan, 'text'));
     expect(second.toString('utf8')).not.toBe(firstText);
+  });
+
+  it('the first render writes into one buffer sized from the series, never grown and copied mid-render', async () => {
+    const fl = filled(3000);
+    const plan = fl['plan'];
+    for (const format of ['text', 'openmetrics'] as const) {
+      const size = estimateBytes(fl.recorder, plan);
+      expect(plan.lastSize).toBeLessThan(size); // nothing rendered yet: the estimate decides
+      const body = await renderChunked(fl.recorder, plan, format);
+      // Doubling would have left a buffer of 2^k x 64 KiB behind the body.
+      expect((plan as unknown as { lent: Buffer }).lent.length).toBe(size);
+      expect(body.length).toBeLessThanOrEqual(size);
+      expect(body.length).toBeGreaterThan(size * 0.7);
+      expect(body.toString('utf8')).toBe(render(fl.recorder, plan, format));
+      // Start the next format from scratch as well.
+      plan.lastSize = 64 * 1024;
+    }
   });
 
   it('a body not given back, or a foreign buffer, is never written into', async () => {

@@ -125,8 +125,10 @@ describe('inline caches under Express', () => {
     expect(stdout).toContain('---counted 800---');
     // The log reaches faultline's code: its ICs are set up during the warm-up.
     expect(sites.size).toBeGreaterThan(20);
-    // 800 requests: a site missing on each of them would show ~800 events; a settled one a few.
-    const busy = [...sites].filter(([, n]) => n > 40).map(([site, n]) => `${site}: ${n}`);
+    // 800 requests: a site missing on each of them shows ~790 events (each of the four sites
+    // fixed showed 785-791); a settled one a few, and the busiest sites outside the requests
+    // (the render at the end, startup) under 40.
+    const busy = [...sites].filter(([, n]) => n > 200).map(([site, n]) => `${site}: ${n}`);
     expect(busy).toEqual([]);
   }, 90_000);
 });

@@ -84,8 +84,12 @@ async function measure(config) {
   }
 }
 
+// `--cpu-from=FILE`: keep the CPU-time table of an earlier run (its text says which) and only
+// count instructions and run the micro-benchmarks again, e.g. after a change to how they are
+// measured; the counterpart of `--instructions-from`.
+const cpuFrom = args['cpu-from'] ? readFileSync(args['cpu-from'], 'utf8') : undefined;
 const results = new Map(CONFIGS.map((c) => [c, []]));
-for (let round = 0; round < ROUNDS; round++) {
+for (let round = 0; round < (cpuFrom === undefined ? ROUNDS : 0); round++) {
   // alternate: each round starts one configuration later
   const order = CONFIGS.map((_, i) => CONFIGS[(i + round) % CONFIGS.length]);
   for (const config of order) {
@@ -111,11 +115,18 @@ for (const [config, rs] of results) {
 }
 
 const header = '| framework | configuration | req/s median (min-max) | req/s vs bare | server CPU µs/response median (min-max) | capacity kept (bare CPU / CPU) | +µs/response | p99 ms | counts |';
-const lines = [header, '|---|---|---|---|---|---|---|---|---|'];
+let lines = [header, '|---|---|---|---|---|---|---|---|---|'];
 for (const r of rows) {
   const b = bare.get(r.config.fw);
   const kept = b ? (b.cpu / r.cpu) * 100 : NaN;
   lines.push(`| ${r.config.fw} | ${r.config.name} | ${fmt(r.rps, 0)} (${fmt(r.rpsMin, 0)}-${fmt(r.rpsMax, 0)}) | ${b ? fmt((r.rps / b.rps) * 100) + '%' : '-'} | ${fmt(r.cpu, 2)} (${fmt(r.cpuMin, 2)}-${fmt(r.cpuMax, 2)}) | ${fmt(kept)}% | ${b ? fmt(r.cpu - b.cpu, 2) : '-'} | ${r.p99} | ${r.exact.length ? (r.exact.every((e) => e.startsWith('exact')) ? `exact in ${r.exact.length}/${r.exact.length} runs` : r.exact.join('; ')) : (r.errors ? `${r.errors} errors` : '-')} |`);
+}
+
+if (cpuFrom !== undefined) {
+  const start = cpuFrom.indexOf(header);
+  if (start < 0) throw new Error(`${args['cpu-from']} has no CPU-time table`);
+  const end = cpuFrom.indexOf('\n\n', start);
+  lines = [...cpuFrom.slice(start, end < 0 ? undefined : end).split('\n'), '', `(CPU-time figures kept from an earlier run of this benchmark on the same code, \`--cpu-from\`; the instruction counts and micro-benchmarks below are from this run.)`];
 }
 
 // Instructions per response under callgrind: the stable comparison on this shared machine.

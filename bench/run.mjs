@@ -148,8 +148,9 @@ if (args['instructions-from']) {
 Every instruction the server process executed (all threads: parser, JIT, GC) for exactly ${options.amount} requests of
 the same mix, counted by valgrind's callgrind after a warm-up of ${options.warm} x ${options.amount} requests (bench/instructions.mjs); ${options.rounds} process(es) per
 configuration, alternating, 3 counted passes each; the figure is the mean of all passes (every instruction over every
-counted response, garbage collections included). Unlike CPU time, this does not move with the
-machine's other load: the figure to compare configurations by.
+counted response, garbage collections included). Node runs with \`--no-minor-gc-task\` here (every configuration): young-generation
+collections come when it is full, not on V8's timed tasks, which under callgrind fire at points unrelated to allocation.
+Unlike CPU time, this does not move with the machine's other load: the figure to compare configurations by.
 
 ${await instructionsTable(CONFIGS, options, (l) => process.stderr.write(l))}
 `;

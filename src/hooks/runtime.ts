@@ -24,7 +24,8 @@ export const TRACKED_KEY = Symbol.for('faultline.tracked');
  * swaps the prototype of `req` and `res` (on every request) a named read of them misses its
  * inline cache and goes to V8's runtime (~2,000 instructions; `node --log-ic` shows one miss per
  * request at each such site), where a keyed read of an own field is found by the generic lookup
- * in V8's keyed-load stub. On node:http's own objects both kinds compile to the same field load.
+ * in V8's keyed-load stub. On node:http's own objects they cost the same as named reads
+ * (callgrind: faultline/register 98.2 % of bare node:http, as before).
  */
 export const METHOD = 'method' as const;
 export const STATUS_CODE = 'statusCode' as const;
@@ -51,7 +52,7 @@ export interface Tracked {
   /**
    * An adapter's per-request state, kept here rather than on the request (the Express adapter's
    * route prefix, shared by the records of every instance on the response): every field added
-   * to a request makes each of the ~10 hidden classes Express builds per request one field
+   * to a request makes each of the ~11 hidden classes Express builds per request one field
    * bigger to copy.
    */
   adapterState: object | undefined;

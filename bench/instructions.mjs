@@ -6,7 +6,12 @@
 // dumped (`callgrind_control -d`). The figure counts every instruction the server process
 // executed for those responses, on every thread (parser, JIT, GC included), divided by AMOUNT.
 //
-//   node bench/instructions.mjs [--only=regex] [--amount=1500] [--warm=4] [--passes=3] [--rounds=2]
+// A pass is long enough to hold dozens of young-generation collections (PASS_AMOUNT: ~1.2-2.4
+// billion instructions per pass whatever the framework), so that one collection more or less in
+// a pass moves its count by well under 1 %: with passes of 1,500 requests it moved Fastify's by
+// ~2,300 instructions per response (one scavenge is ~3.5 million instructions).
+//
+//   node bench/instructions.mjs [--only=regex] [--amount=N (every framework)] [--warm=2] [--passes=3] [--rounds=1]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +21,36 @@ import { root, selected, serverEnv } from './configs.mjs';
 import { LOAD_CORE, SERVER_CORE, fmt, freePort, hasTaskset, run, spawnPinned, waitForPort } from './lib.mjs';
 
 const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
+
+/**
+ * Requests per pass, per framework: Express runs ~600,000 instructions per response, the others
+ * 60,000-130,000. Fastify with passes of 30,000: 26-27 scavenges each, passes within 0.1 %.
+ */
+export const PASS_AMOUNT = { 'node:http': 20000, express: 4000, fastify: 20000, koa: 20000 };
+
+/**
+ * Node's flags for every configuration under callgrind. Both turn off V8 heuristics that run on
+ * the wall clock, which under callgrind runs ~50x slower than the code:
+ * - `--no-minor-gc-task`: V8 also schedules young-generation collections as timed tasks, and
+ *   under callgrind those fire at points unrelated to allocation, a different number per pass
+ *   (node:http passes spread by 5-10 % with them, by 0.3 % without). Collections then come when
+ *   the young generation is full, so a configuration pays for what it allocates.
+ * - `--no-memory-reducer`: V8's memory reducer shrinks the heap of a process that allocates
+ *   slowly per millisecond, which is how any server looks under callgrind. Fastify bare, passes
+ *   of 30,000 requests: a "Mark-Compact (reduce)" 110 s into the run shrank the young generation
+ *   and the pass after it had 103 scavenges instead of 26-27: 71,078 instructions per response
+ *   against 58,744-58,806 for the passes before. Under real load the reducer does not run (it
+ *   waits for a low allocation rate); without it the same passes were 58,705-58,758.
+ * - `--min-semi-space-size=16`: the young generation starts at the size V8 grows it to (16 MB
+ *   semi-spaces on this machine) instead of growing it when enough objects survived
+ *   collections, which depends on the configuration's history: with passes of 30,000 requests
+ *   bare Fastify still ran 26-27 scavenges per pass after 150,000 requests, Fastify + faultline
+ *   15 (its records survive a collection while their response is in flight, so its young
+ *   generation had grown), and the scavenges it did not run hid ~1,300 instructions per
+ *   response of its own cost. With the same young generation for every configuration, a
+ *   configuration is charged for what it allocates, not for how its heap happened to grow.
+ */
+export const NODE_FLAGS = ['--no-minor-gc-task', '--no-memory-reducer', '--min-semi-space-size=16'];
 
 export const hasCallgrind = ['/usr/bin/valgrind', '/usr/bin/callgrind_control'].every((f) => existsSync(f));
 
@@ -27,16 +62,11 @@ function dumpTotal(file) {
 }
 
 /** Instructions per response of one configuration: the mean of `passes` counted passes, and each pass. */
-export async function instructionsPerResponse(config, { amount = 1500, warm = 4, passes = 3, connections = 10 } = {}) {
+export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[config.fw] ?? 20000, warm = 2, passes = 3, connections = 10 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-callgrind-'));
   const port = await freePort();
   const metricsPort = await freePort();
-  // --no-minor-gc-task: V8 also schedules young-generation collections as timed tasks, and under
-  // callgrind (~50x slower) those fire at points unrelated to allocation, a different number per
-  // pass: node:http passes spread by 5-10 % with them, by 0.3 % without (same flag for every
-  // configuration, bare included). Collections then come when the young generation is full, so
-  // a configuration pays for what it allocates.
-  const argv = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, '--no-minor-gc-task', ...config.argv];
+  const argv = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...NODE_FLAGS, ...config.argv];
   const server = hasTaskset ? spawn('taskset', ['-c', SERVER_CORE, ...argv], { env: serverEnv(config, port, metricsPort), stdio: ['ignore', 'ignore', 'pipe'], cwd: root }) : spawn(argv[0], argv.slice(1), { env: serverEnv(config, port, metricsPort), stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
   let stderr = '';
   server.stderr.on('data', (d) => (stderr += d));
@@ -56,7 +86,7 @@ export async function instructionsPerResponse(config, { amount = 1500, warm = 4,
       const dumps = readdirSync(dir).filter((f) => /^cg\.\d+\.\d+$/.test(f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
       if (i >= 0) counts.push(dumpTotal(join(dir, dumps.at(-1))) / amount);
     }
-    return { mean: mean(counts), passes: counts };
+    return { mean: mean(counts), passes: counts, amount };
   } catch (err) {
     throw new Error(`${err.message}\n${stderr.slice(-1000)}`);
   } finally {
@@ -74,22 +104,24 @@ export async function instructionsPerResponse(config, { amount = 1500, warm = 4,
  * of passes picks one collection pattern where the mean spreads collections over all responses.
  */
 export async function instructionsTable(configs, options = {}, log = () => {}) {
-  const rounds = options.rounds ?? 2;
+  const rounds = options.rounds ?? 1;
   const passes = new Map(configs.map((c) => [c, []]));
+  const amounts = new Map();
   for (let round = 0; round < rounds; round++) {
     for (const config of round % 2 === 0 ? configs : [...configs].reverse()) {
       const r = await instructionsPerResponse(config, options);
       passes.get(config).push(...r.passes);
+      amounts.set(config, r.amount);
       log(`instructions round ${round + 1}/${rounds} ${config.fw} ${config.name}: ${r.passes.map((p) => Math.round(p)).join(', ')} per response\n`);
     }
   }
   const bare = new Map();
   for (const [config, ps] of passes) if (config.name === 'bare') bare.set(config.fw, mean(ps));
-  const lines = ['| framework | configuration | instructions per response, mean of passes (min-max) | kept (bare / configuration) | + instructions per response |', '|---|---|---|---|---|'];
+  const lines = ['| framework | configuration | requests per pass | instructions per response, mean of passes (min-max) | kept (bare / configuration) | + instructions per response |', '|---|---|---|---|---|---|'];
   for (const [config, ps] of passes) {
     const m = mean(ps);
     const b = bare.get(config.fw);
-    lines.push(`| ${config.fw} | ${config.name} | ${Math.round(m)} (${Math.round(Math.min(...ps))}-${Math.round(Math.max(...ps))}) | ${b ? `${fmt((b / m) * 100)}%` : '-'} | ${b ? Math.round(m - b) : '-'} |`);
+    lines.push(`| ${config.fw} | ${config.name} | ${amounts.get(config)} | ${Math.round(m)} (${Math.round(Math.min(...ps))}-${Math.round(Math.max(...ps))}) | ${b ? `${fmt((b / m) * 100)}%` : '-'} | ${b ? Math.round(m - b) : '-'} |`);
   }
   return lines.join('\n');
 }
@@ -100,7 +132,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.stderr.write('valgrind (callgrind) is not installed: apt-get install -y valgrind\n');
     process.exit(1);
   }
-  const options = { amount: Number(args.amount ?? 1500), warm: Number(args.warm ?? 4), passes: Number(args.passes ?? 3), rounds: Number(args.rounds ?? 2) };
+  const options = { amount: args.amount === undefined ? undefined : Number(args.amount), warm: Number(args.warm ?? 2), passes: Number(args.passes ?? 3), rounds: Number(args.rounds ?? 1) };
   const table = await instructionsTable(selected(args.only ? new RegExp(args.only) : null), options, (l) => process.stderr.write(l));
   process.stdout.write(`${table}\n`);
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import os from 'node:os';
 import { selected, serverEnv } from './configs.mjs';
-import { hasCallgrind, instructionsTable } from './instructions.mjs';
+import { NODE_FLAGS, PASS_AMOUNT, hasCallgrind, instructionsTable } from './instructions.mjs';
 import { LOAD_CORE, SERVER_CORE, cpuNs, fmt, freePort, hasTaskset, median, run, spawnPinned, waitForPort } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -142,14 +142,16 @@ if (args['instructions-from']) {
   instructions = `${earlier.slice(start, end < 0 ? undefined : end + 1).trimEnd()}\n\n(Instruction counts kept from an earlier run of this benchmark on the same code, \`--instructions-from\`; the CPU figures above are from this run.)\n`;
 } else if (withInstructions) {
   process.stderr.write('\ninstructions per response (callgrind)...\n');
-  const options = { amount: Number(args['instr-amount'] ?? 1500), rounds: Number(args['instr-rounds'] ?? 1), warm: Number(args['instr-warm'] ?? 8) };
+  const options = { amount: args['instr-amount'] === undefined ? undefined : Number(args['instr-amount']), rounds: Number(args['instr-rounds'] ?? 1), warm: Number(args['instr-warm'] ?? 2), passes: 3 };
+  const perPass = options.amount === undefined ? Object.entries(PASS_AMOUNT).map(([fw, n]) => `${n} for ${fw}`).join(', ') : String(options.amount);
   instructions = `## Instructions per response (callgrind)
 
-Every instruction the server process executed (all threads: parser, JIT, GC) for exactly ${options.amount} requests of
-the same mix, counted by valgrind's callgrind after a warm-up of ${options.warm} x ${options.amount} requests (bench/instructions.mjs); ${options.rounds} process(es) per
-configuration, alternating, 3 counted passes each; the figure is the mean of all passes (every instruction over every
-counted response, garbage collections included). Node runs with \`--no-minor-gc-task\` here (every configuration): young-generation
-collections come when it is full, not on V8's timed tasks, which under callgrind fire at points unrelated to allocation.
+Every instruction the server process executed (all threads: parser, JIT, GC) for passes of exactly ${perPass} requests of
+the same mix, counted by valgrind's callgrind after a warm-up of ${options.warm} passes (bench/instructions.mjs); ${options.rounds} process(es) per
+configuration, alternating, ${options.passes} counted passes each; the figure is the mean of all passes (every instruction over every
+counted response, garbage collections included: each pass holds dozens of young-generation collections). Node runs with
+\`${NODE_FLAGS.join(' ')}\` here (every configuration): V8's heuristics that run on the wall clock (timed scavenge tasks, the
+memory reducer) fire at points unrelated to the code under callgrind, which runs ~50x slower than it.
 Unlike CPU time, this does not move with the machine's other load: the figure to compare configurations by.
 
 ${await instructionsTable(CONFIGS, options, (l) => process.stderr.write(l))}

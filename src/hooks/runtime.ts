@@ -168,10 +168,11 @@ function track(owner: TrackingOwner, req: IncomingMessage, res: ServerResponse, 
   const head = r[TRACKED_KEY];
   for (let t = head; t !== undefined; t = t.next) if (t.owner === owner) return t;
   // Checked before begin() counts the request in flight: a non-response could never end it.
-  // instanceof first: it walks the prototype chain without an inline cache, where reading
-  // `res.on` on a response whose hidden class V8 did not keep (Express's prototype swap) is a
-  // cache miss and a lookup through five prototypes on every request.
-  if (!(res instanceof EventEmitter) && typeof (res as { on?: unknown }).on !== 'function') throw new TypeError('not an HTTP response: nothing to track');
+  // Not for what Node's channel published (`socket` given): Node made that response. instanceof
+  // first: it walks the prototype chain without an inline cache, where reading `res.on` on a
+  // response whose hidden class V8 did not keep (Express's prototype swap) is a cache miss and
+  // a lookup through five prototypes on every request.
+  if (socket === undefined && !(res instanceof EventEmitter) && typeof (res as { on?: unknown }).on !== 'function') throw new TypeError('not an HTTP response: nothing to track');
   const tracked = owner.begin(req, res);
   tracked.next = head;
   r[TRACKED_KEY] = tracked;

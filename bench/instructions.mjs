@@ -6,10 +6,9 @@
 // dumped (`callgrind_control -d`). The figure counts every instruction the server process
 // executed for those responses, on every thread (parser, JIT, GC included), divided by AMOUNT.
 //
-// A pass is long enough to hold dozens of young-generation collections (PASS_AMOUNT: ~1.2-2.4
+// A pass is long enough to hold several young-generation collections (PASS_AMOUNT: ~1.2-2.4
 // billion instructions per pass whatever the framework), so that one collection more or less in
-// a pass moves its count by well under 1 %: with passes of 1,500 requests it moved Fastify's by
-// ~2,300 instructions per response (one scavenge is ~3.5 million instructions).
+// a pass moves its count by well under 1 %.
 //
 //   node bench/instructions.mjs [--only=regex] [--amount=N (every framework)] [--warm=2] [--passes=3] [--rounds=1]
 import { execFileSync, spawn } from 'node:child_process';
@@ -24,13 +23,15 @@ const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
 
 /**
  * Requests per pass, per framework: Express runs ~600,000 instructions per response, the others
- * 60,000-130,000. Fastify with passes of 30,000: 26-27 scavenges each, passes within 0.1 %.
+ * 54,000-100,000. Fastify bare with passes of 20,000 and NODE_FLAGS: 9-10 scavenges each,
+ * passes 58,380-58,514.
  */
 export const PASS_AMOUNT = { 'node:http': 20000, express: 4000, fastify: 20000, koa: 20000 };
 
 /**
- * Node's flags for every configuration under callgrind. Both turn off V8 heuristics that run on
- * the wall clock, which under callgrind runs ~50x slower than the code:
+ * Node's flags for every configuration under callgrind. The first two turn off V8 heuristics
+ * that run on the wall clock, which under callgrind runs ~50x slower than the code; the third
+ * takes the young generation's size out of each configuration's history:
  * - `--no-minor-gc-task`: V8 also schedules young-generation collections as timed tasks, and
  *   under callgrind those fire at points unrelated to allocation, a different number per pass
  *   (node:http passes spread by 5-10 % with them, by 0.3 % without). Collections then come when

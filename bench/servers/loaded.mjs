@@ -1,5 +1,5 @@
-// faultline's module graph loaded into the process and nothing started: no instance, no
-// channel subscribed. Imported before bench/servers/node.mjs, it separates what loading
-// faultline's code does to Node's own http code in this small process from what faultline
-// does per response.
-await import('../../dist/esm/faultline.js');
+// faultline loaded into the process the way an application loads it (`import 'faultline'`)
+// and nothing started: no instance, no channel subscribed. Imported before
+// bench/servers/node.mjs, it separates what loading faultline's code does to Node's own http
+// code in this small process from what faultline does per response.
+await import('faultline');

@@ -1,9 +1,11 @@
 // Matrix F12 and F13: faultline installed twice. Policy (README "Reliability and security"):
 // - One instance counts a response once, whichever of its hooks see it (instrument() twice,
 //   the diagnostics channel plus setRoute()/an adapter).
-// - The process-wide runtime lives on globalThis under Symbol.for keys, so the ESM and the
-//   CommonJS copy share one channel subscription and one per-response record; `--import` and
-//   `--require` of the register entry points together make one registered instance.
+// - The process-wide runtime lives on globalThis under Symbol.for keys, so two copies (a
+//   bundled or second install next to the package; here the ES module tree of dist/esm next to
+//   dist/cjs) share one channel subscription and one per-response record; `--import` and
+//   `--require` of the register entry points together make one registered instance (the
+//   package's `import` entries wrap the CommonJS build: one copy).
 // - A second instance next to `faultline/register` counts the same responses into a second
 //   registry: that is never silent, it logs a warning naming `registered()`, which returns the
 //   registered instance from either copy.
@@ -83,7 +85,7 @@ describe('one instance, several hooks (F12)', () => {
   });
 });
 
-/** Runs the two-copies fixture (both builds loaded) with register flags and a MODE. */
+/** Runs the two-copies fixture (two copies loaded) with register flags and a MODE. */
 function runFixture(flags: string[], mode: string): Promise<{ out: Record<string, unknown>; stderr: string; status: number | null }> {
   return new Promise((resolve) => {
     execFile(

@@ -16,10 +16,10 @@ const S = (f) => join(here, 'servers', f);
 export const CONFIGS = [
   { fw: 'node:http', name: 'bare', argv: [S('node.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'node:http', name: 'faultline/register', argv: ['--import', register, S('node.mjs')], env: { BENCH_MODE: 'bare' }, counted: 'faultline-port' },
-  // The same process with faultline's modules imported but nothing started: in this small
-  // server, loading faultline's code makes Node's http code slower by itself (callgrind: ~1,200
-  // instructions per response, in V8's megamorphic inline-cache builtins), apart from what
-  // faultline does per response.
+  // The same process with faultline imported (`import 'faultline'`) but nothing started: what
+  // loading its code does to Node's http code by itself, apart from what faultline does per
+  // response (an ES module tree of ~150 modules cost ~1,000-1,500 instructions per response;
+  // the package's import entry now wraps the CommonJS build).
   { fw: 'node:http', name: "faultline's modules loaded, not started", argv: ['--import', S('loaded.mjs'), S('node.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'node:http', name: 'prom-client by hand', argv: [S('node.mjs')], env: { BENCH_MODE: 'prom-client' }, scrape: { port: 'metrics', path: '/metrics' } },
   { fw: 'node:http', name: 'OpenTelemetry http', argv: [S('node-otel.cjs')], env: {}, scrape: { port: 'metrics', path: '/metrics' } },

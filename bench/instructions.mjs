@@ -63,12 +63,13 @@ function dumpTotal(file) {
 }
 
 /** Instructions per response of one configuration: the mean of `passes` counted passes, and each pass. */
-export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[config.fw] ?? 20000, warm = 2, passes = 3, connections = 10 } = {}) {
+export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[config.fw] ?? 20000, warm = 2, passes = 3, connections = 10, layout = 0 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-callgrind-'));
   const port = await freePort();
   const metricsPort = await freePort();
-  const argv = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...NODE_FLAGS, ...config.argv];
-  const server = hasTaskset ? spawn('taskset', ['-c', SERVER_CORE, ...argv], { env: serverEnv(config, port, metricsPort), stdio: ['ignore', 'ignore', 'pipe'], cwd: root }) : spawn(argv[0], argv.slice(1), { env: serverEnv(config, port, metricsPort), stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
+  const argv = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...NODE_FLAGS, '--require', join(root, 'bench/servers/layout.cjs'), ...config.argv];
+  const env = { ...serverEnv(config, port, metricsPort), BENCH_LAYOUT: String(layout) };
+  const server = hasTaskset ? spawn('taskset', ['-c', SERVER_CORE, ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'], cwd: root }) : spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
   let stderr = '';
   server.stderr.on('data', (d) => (stderr += d));
   const control = (flag) => execFileSync('callgrind_control', [flag, String(server.pid)], { stdio: 'ignore', timeout: 60_000 });
@@ -98,8 +99,10 @@ export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[con
 
 /**
  * A Markdown table of instructions per response for the configurations, with ratios to each
- * framework's bare figure. Each configuration runs in `rounds` processes, alternating (JIT
- * decisions differ a little between processes); the figure is the mean of all their passes: every
+ * framework's bare figure. Each configuration runs in `rounds` processes, alternating, round k
+ * with heap layout k (bench/servers/layout.cjs; round 1 none): where V8's objects land moves
+ * Node's own http code by 1-2 %, so every configuration is measured in the same set of layouts
+ * and the figure is the mean of all their passes: every
  * instruction over every counted response. A pass's count depends on which garbage collections fall
  * in it, and each process repeats the same pattern pass by pass (high, low, middle), so the median
  * of passes picks one collection pattern where the mean spreads collections over all responses.
@@ -110,7 +113,7 @@ export async function instructionsTable(configs, options = {}, log = () => {}) {
   const amounts = new Map();
   for (let round = 0; round < rounds; round++) {
     for (const config of round % 2 === 0 ? configs : [...configs].reverse()) {
-      const r = await instructionsPerResponse(config, options);
+      const r = await instructionsPerResponse(config, { ...options, layout: round });
       passes.get(config).push(...r.passes);
       amounts.set(config, r.amount);
       log(`instructions round ${round + 1}/${rounds} ${config.fw} ${config.name}: ${r.passes.map((p) => Math.round(p)).join(', ')} per response\n`);

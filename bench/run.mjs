@@ -142,14 +142,17 @@ if (args['instructions-from']) {
   instructions = `${earlier.slice(start, end < 0 ? undefined : end + 1).trimEnd()}\n\n(Instruction counts kept from an earlier run of this benchmark on the same code, \`--instructions-from\`; the CPU figures above are from this run.)\n`;
 } else if (withInstructions) {
   process.stderr.write('\ninstructions per response (callgrind)...\n');
-  const options = { amount: args['instr-amount'] === undefined ? undefined : Number(args['instr-amount']), rounds: Number(args['instr-rounds'] ?? 1), warm: Number(args['instr-warm'] ?? 2), passes: 3 };
+  const options = { amount: args['instr-amount'] === undefined ? undefined : Number(args['instr-amount']), rounds: Number(args['instr-rounds'] ?? 2), warm: Number(args['instr-warm'] ?? 2), passes: 3 };
   const perPass = options.amount === undefined ? Object.entries(PASS_AMOUNT).map(([fw, n]) => `${n} for ${fw}`).join(', ') : String(options.amount);
   instructions = `## Instructions per response (callgrind)
 
 Every instruction the server process executed (all threads: parser, JIT, GC) for passes of exactly ${perPass} requests of
 the same mix, counted by valgrind's callgrind after a warm-up of ${options.warm} passes (bench/instructions.mjs); ${options.rounds} process(es) per
-configuration, alternating, ${options.passes} counted passes each; the figure is the mean of all passes (every instruction over every
-counted response, garbage collections included: each pass holds dozens of young-generation collections). Node runs with
+configuration, alternating, ${options.passes} counted passes each, process k in heap layout k (bench/servers/layout.cjs: the first
+none, the others with padding allocated before the server starts; where V8's objects land moves Node's own http code by 1-2 %
+through its megamorphic inline caches, so every configuration is measured in the same layouts); the figure is the mean of all
+passes (every instruction over every counted response, garbage collections included: each pass holds several young-generation
+collections). Node runs with
 \`${NODE_FLAGS.join(' ')}\` here (every configuration): V8's heuristics that run on the wall clock (timed scavenge tasks, the
 memory reducer) fire at points unrelated to the code under callgrind, which runs ~50x slower than it.
 Unlike CPU time, this does not move with the machine's other load: the figure to compare configurations by.

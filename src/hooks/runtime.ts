@@ -288,7 +288,8 @@ export function removeOwner(owner: TrackingOwner): void {
 
 /** Tracks a request for an instance (idempotent: adapters and the hook share the record). */
 export function trackResponse(owner: TrackingOwner, req: IncomingMessage, res: ServerResponse): Tracked {
-  return getRuntime().track(owner, req, res);
+  // Called by the adapters on every request: this copy's handle, not the global lookup.
+  return (current ?? getRuntime()).track(owner, req, res);
 }
 
 /** The Tracked record an instance has for a response, if any. */

@@ -149,8 +149,8 @@ if (args['instructions-from']) {
 Every instruction the server process executed (all threads: parser, JIT, GC) for passes of exactly ${perPass} requests of
 the same mix, counted by valgrind's callgrind after a warm-up of ${options.warm} passes (bench/instructions.mjs); ${options.rounds} process(es) per
 configuration, alternating, ${options.passes} counted passes each, process k in heap layout k (bench/servers/layout.cjs: the first
-none, the others with padding allocated before the server starts; where V8's objects land moves Node's own http code by 1-2 %
-through its megamorphic inline caches, so every configuration is measured in the same layouts); the figure is the mean of all
+none, the others with padding allocated before the server starts; where V8's objects land moves Node's own http code by 1-2 %,
+so every configuration is measured in the same layouts); the figure is the mean of all
 passes (every instruction over every counted response, garbage collections included: each pass holds several young-generation
 collections). Node runs with
 \`${NODE_FLAGS.join(' ')}\` here (every configuration): V8's heuristics that run on the wall clock (timed scavenge tasks, the

@@ -12,7 +12,7 @@ import { metricNames } from './record/names.js';
 import type { MetricNames } from './record/names.js';
 import { createBridgeRegistry } from './record/prom-client-bridge.js';
 import { OtelSink } from './record/otel-sink.js';
-import { linkActiveSpan } from './record/trace-link.js';
+import { linkActiveSpan, tracingMaybeRegistered } from './record/trace-link.js';
 import { isExporterServer } from './hooks/exporter-servers.js';
 import type { ResponseSeries } from './record/series.js';
 import { RenderPlan, renderChunked } from './exporter/render.js';
@@ -234,7 +234,7 @@ export class Faultline implements TrackingOwner {
       }
       const method = this.recorder.method(typeof response.method === 'string' ? response.method.toUpperCase() : undefined);
       const route = this.recorder.route(typeof response.route === 'string' ? response.route : undefined);
-      this.counted(this.recorder.response(method, route, code, seconds ?? -1), seconds ?? -1);
+      this.counted(this.recorder.response(method, route, code, seconds ?? -1), seconds ?? -1, true);
     } catch (err) {
       this.fault('observe', err);
     }
@@ -337,19 +337,25 @@ export class Faultline implements TrackingOwner {
         this.fault('invalid_status', new RangeError(`a response finished with status ${String(code)}; not counted`));
         return;
       }
-      const seconds = (performance.now() - t.start) / 1000;
-      this.counted(this.recorder.response(t.method, route, code, seconds), seconds);
+      const now = performance.now();
+      const seconds = (now - t.start) / 1000;
+      this.counted(this.recorder.response(t.method, route, code, seconds), seconds, tracingMaybeRegistered(now));
     } catch (err) {
       this.fault('hook', err);
     }
   }
 
-  /** After a response was counted: tag the active server span (+ exemplars), mirror to OpenTelemetry. */
-  private counted(series: ResponseSeries, seconds: number): void {
-    try {
-      linkActiveSpan(series, this.recorder.buckets, seconds);
-    } catch (err) {
-      this.fault('trace_link', err);
+  /**
+   * After a response was counted: tag the active server span (+ exemplars) unless `tracing` says
+   * no SDK can have made one, mirror to OpenTelemetry.
+   */
+  private counted(series: ResponseSeries, seconds: number, tracing: boolean): void {
+    if (tracing) {
+      try {
+        linkActiveSpan(series, this.recorder.buckets, seconds);
+      } catch (err) {
+        this.fault('trace_link', err);
+      }
     }
     this.otel?.response(series, seconds);
   }

@@ -7,7 +7,7 @@ import { builtinCatalog } from '../../../src/catalog/builtin.js';
 import { DEFAULT_BUCKETS, Recorder } from '../../../src/record/recorder.js';
 import { metricNames } from '../../../src/record/names.js';
 import { RenderPlan, render } from '../../../src/exporter/render.js';
-import { activeServerSpan, linkActiveSpan } from '../../../src/record/trace-link.js';
+import { TRACING_RECHECK_MS, activeServerSpan, linkActiveSpan, tracingMaybeRegistered, tracingRegistered } from '../../../src/record/trace-link.js';
 
 function recorder(): Recorder {
   return new Recorder({ catalog: builtinCatalog(), lang: 'en', seriesLimit: 100, buckets: DEFAULT_BUCKETS, methods: [] });
@@ -83,5 +83,28 @@ describe('linkActiveSpan', () => {
       });
       expect(series.exemplar).toBeUndefined();
     });
+  });
+});
+
+describe('tracingMaybeRegistered', () => {
+  it('trusts "no SDK" for TRACING_RECHECK_MS of the caller\'s clock, then notices an SDK registered since', async () => {
+    // A clock value far past any performance.now() another test of this file passed.
+    const t0 = 1e12;
+    expect(tracingRegistered()).toBe(false);
+    expect(tracingMaybeRegistered(t0)).toBe(false);
+    const provider = new NodeTracerProvider();
+    provider.register();
+    try {
+      expect(tracingRegistered()).toBe(true);
+      expect(tracingMaybeRegistered(t0 + TRACING_RECHECK_MS - 1)).toBe(false);
+      expect(tracingMaybeRegistered(t0 + TRACING_RECHECK_MS)).toBe(true);
+      expect(tracingMaybeRegistered(t0 + TRACING_RECHECK_MS + 1)).toBe(true);
+    } finally {
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+    }
+    expect(tracingRegistered()).toBe(false);
+    expect(tracingMaybeRegistered(t0 + TRACING_RECHECK_MS + 2)).toBe(false);
   });
 });

@@ -31,7 +31,7 @@ export const METHOD = 'method' as const;
 export const STATUS_CODE = 'statusCode' as const;
 export const SOCKET = 'socket' as const;
 export const APP = 'app' as const;
-/** The property of a node:http socket holding its responses not yet finished. */
+/** The property of a node:http socket holding its responses not yet finished (an InFlight). */
 const IN_FLIGHT_KEY = Symbol.for('faultline.inFlight');
 const REQUEST_START = 'http.server.request.start';
 const RESPONSE_FINISH = 'http.server.response.finish';
@@ -96,7 +96,17 @@ interface Runtime {
 }
 
 type WithTracked = ServerResponse & { [TRACKED_KEY]?: Tracked };
-type WithInFlight = Socket & { [IN_FLIGHT_KEY]?: WithTracked[] };
+
+/**
+ * A connection's responses not finished yet, in the order Node answers them: the first one in a
+ * field (a keep-alive connection has one at a time; array push and shift per response cost
+ * more), the pipelined ones after it in `more`.
+ */
+interface InFlight {
+  first: WithTracked | undefined;
+  more: WithTracked[] | undefined;
+}
+type WithInFlight = Socket & { [IN_FLIGHT_KEY]?: InFlight };
 
 /** Ends every record of a response not ended yet. */
 function endResponse(res: WithTracked, sent?: true): void {
@@ -119,9 +129,11 @@ function onResponseClose(this: WithTracked): void {
 
 /** The connection closed: its responses not finished were never completely sent. */
 function onSocketClose(this: WithInFlight): void {
-  const list = this[IN_FLIGHT_KEY];
-  if (list === undefined || list.length === 0) return;
-  const ended = list.splice(0);
+  const inFlight = this[IN_FLIGHT_KEY];
+  if (inFlight === undefined || inFlight.first === undefined) return;
+  const ended = [inFlight.first, ...(inFlight.more ?? [])];
+  inFlight.first = undefined;
+  inFlight.more = undefined;
   for (let i = 0; i < ended.length; i++) endResponse(ended[i]!);
 }
 
@@ -129,13 +141,14 @@ function onResponseFinish(message: unknown): void {
   const { response, socket } = message as ChannelMessage;
   const res = response as WithTracked;
   if (res[TRACKED_KEY] === undefined) return;
-  const list = (socket as WithInFlight)[IN_FLIGHT_KEY];
-  if (list !== undefined) {
+  const inFlight = (socket as WithInFlight)[IN_FLIGHT_KEY];
+  if (inFlight !== undefined) {
     // Responses on a connection finish in order: almost always the first.
-    if (list[0] === res) list.shift();
-    else {
-      const i = list.indexOf(res);
-      if (i >= 0) list.splice(i, 1);
+    const more = inFlight.more;
+    if (inFlight.first === res) inFlight.first = more !== undefined && more.length > 0 ? more.shift() : undefined;
+    else if (more !== undefined) {
+      const i = more.indexOf(res);
+      if (i >= 0) more.splice(i, 1);
     }
   }
   endResponse(res, true);
@@ -152,18 +165,20 @@ function watchEnd(res: WithTracked, socket: WithInFlight | undefined): void {
     res.on('close', onResponseClose);
     return;
   }
-  inFlightOf(socket).push(res);
+  const inFlight = inFlightOf(socket);
+  if (inFlight.first === undefined) inFlight.first = res;
+  else (inFlight.more ??= []).push(res);
 }
 
-/** A connection's list of unfinished responses, made (with its one 'close' listener) the first time. */
-function inFlightOf(socket: WithInFlight): WithTracked[] {
-  let list = socket[IN_FLIGHT_KEY];
-  if (list === undefined) {
-    list = [];
-    socket[IN_FLIGHT_KEY] = list;
+/** A connection's unfinished responses, made (with its one 'close' listener) the first time. */
+function inFlightOf(socket: WithInFlight): InFlight {
+  let inFlight = socket[IN_FLIGHT_KEY];
+  if (inFlight === undefined) {
+    inFlight = { first: undefined, more: undefined };
+    socket[IN_FLIGHT_KEY] = inFlight;
     socket.on('close', onSocketClose);
   }
-  return list;
+  return inFlight;
 }
 
 function track(owner: TrackingOwner, req: IncomingMessage, res: ServerResponse, socket?: unknown): Tracked {

@@ -9,9 +9,10 @@ import { Socket } from 'node:net';
  * builds are two module copies; bundlers make more): one diagnostics_channel subscription,
  * the list of live instances, and the per-response tracking protocol. Kept on globalThis under
  * a registered symbol, with a version so that incompatible copies fail loudly instead of
- * splitting counts.
+ * splitting counts. Version 4: a connection's unfinished responses are an InFlight record (was an
+ * array), which copies read and write alike.
  */
-export const RUNTIME_VERSION = 3;
+export const RUNTIME_VERSION = 4;
 const RUNTIME_KEY = Symbol.for('faultline.runtime');
 /**
  * The property of a ServerResponse holding its chain of Tracked records. The runtime gives every
@@ -86,11 +87,6 @@ interface Runtime {
   listener: { readonly start: (message: unknown) => void; readonly finish: (message: unknown) => void } | undefined;
   /** Bumped whenever who watches which server may have changed (owners, instrument(), internal servers). */
   epoch: number;
-  /**
-   * Unused since this copy keeps a server's watchers on the server (WATCHERS_KEY); kept for
-   * copies of the same runtime version that subscribe with the WeakMap.
-   */
-  readonly watchers: WeakMap<object, { epoch: number; owners: TrackingOwner[] }>;
   /** `socket` is the response's connection when Node's http.server.request.start channel told it. */
   readonly track: (owner: TrackingOwner, req: IncomingMessage, res: ServerResponse, socket?: unknown) => Tracked;
 }
@@ -264,7 +260,7 @@ export function getRuntime(): Runtime {
   const g = globalThis as { [RUNTIME_KEY]?: Runtime };
   let runtime = g[RUNTIME_KEY];
   if (runtime === undefined) {
-    runtime = { version: RUNTIME_VERSION, owners: new Set(), ownerList: [], internalServers: new WeakSet(), listener: undefined, epoch: 0, watchers: new WeakMap(), track };
+    runtime = { version: RUNTIME_VERSION, owners: new Set(), ownerList: [], internalServers: new WeakSet(), listener: undefined, epoch: 0, track };
     g[RUNTIME_KEY] = runtime;
   } else if (runtime.version !== RUNTIME_VERSION) {
     throw new Error(

@@ -12,7 +12,7 @@ import { metricNames } from './record/names.js';
 import type { MetricNames } from './record/names.js';
 import { createBridgeRegistry } from './record/prom-client-bridge.js';
 import { OtelSink } from './record/otel-sink.js';
-import { linkActiveSpan, tracingMaybeRegistered } from './record/trace-link.js';
+import { linkActiveSpan, tracingMaybeRegistered, tracingRegistered } from './record/trace-link.js';
 import { isExporterServer } from './hooks/exporter-servers.js';
 import type { ResponseSeries } from './record/series.js';
 import { RenderPlan, renderChunked } from './exporter/render.js';
@@ -232,7 +232,7 @@ export class Faultline implements TrackingOwner {
       }
       const method = this.recorder.method(typeof response.method === 'string' ? response.method.toUpperCase() : undefined);
       const route = this.recorder.route(typeof response.route === 'string' ? response.route : undefined);
-      this.counted(this.recorder.response(method, route, code, seconds ?? -1), seconds ?? -1, true);
+      this.counted(this.recorder.response(method, route, code, seconds ?? -1), seconds ?? -1, tracingRegistered());
     } catch (err) {
       this.fault('observe', err);
     }
@@ -344,8 +344,8 @@ export class Faultline implements TrackingOwner {
   }
 
   /**
-   * After a response was counted: tag the active server span (+ exemplars) unless `tracing` says
-   * no SDK can have made one, mirror to OpenTelemetry.
+   * After a response was counted: tag the active server span (+ exemplars) when `tracing` says an
+   * SDK is registered (checked once per response), mirror to OpenTelemetry.
    */
   private counted(series: ResponseSeries, seconds: number, tracing: boolean): void {
     if (tracing) {

@@ -81,9 +81,9 @@ export function activeServerSpan(): Span | undefined {
  * ```
  */
 export function linkActiveSpan(series: ResponseSeries, bounds: Float64Array, seconds: number): void {
-  // Without an OpenTelemetry SDK nothing registered a context manager or tracer provider:
-  // one property read instead of the api's global lookup and version check per response.
-  if (!tracingRegistered()) return;
+  // Callers skip this when no SDK is registered (tracingMaybeRegistered / tracingRegistered):
+  // without one the api's no-op context holds no span, so it would find none, at the cost of
+  // the api's global lookup and version check.
   const span = activeServerSpan();
   if (span === undefined) return;
   span.setAttribute(ATTR_FAULTLINE_CATEGORY, series.category);

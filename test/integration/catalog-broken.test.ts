@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { scratchDir } from '../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { CatalogError, createFaultline } from '../../src/index.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const dir = mkdtempSync(join(tmpdir(), 'faultline-broken-'));
+const dir = scratchDir('faultline-broken-');
 function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);

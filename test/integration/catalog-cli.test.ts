@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { scratchDir } from '../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { builtinCatalog, loadCatalog } from '../../src/index.js';
 
@@ -10,7 +10,7 @@ const bin = join(root, 'bin/faultline.cjs');
 const seed = 'test/fixtures/doc-table/seed-000_bf00fb12018831ed.txt';
 const petstore = 'test/fixtures/openapi/petstore.v2.yaml';
 const expanded = 'test/fixtures/openapi/petstore-expanded.v3.yaml';
-const dir = mkdtempSync(join(tmpdir(), 'faultline-catalog-cli-'));
+const dir = scratchDir('faultline-catalog-cli-');
 
 /** Runs the built CLI in a subprocess (from the repository root). */
 function faultline(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

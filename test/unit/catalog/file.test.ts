@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from '../../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { CatalogError, classify, loadCatalog } from '../../../src/index.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'faultline-catalog-'));
+const dir = scratchDir('faultline-catalog-');
 function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);

@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { scratchDir } from '../../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { CatalogError, classify, loadCatalog } from '../../../src/index.js';
 import type { Catalog } from '../../../src/index.js';
@@ -8,7 +8,7 @@ import { isOpenApiDocument } from '../../../src/catalog/openapi.js';
 import { largeOpenApi } from '../../helpers/openapi-large.js';
 
 const fixtures = resolve(import.meta.dirname, '../../fixtures/openapi');
-const dir = mkdtempSync(join(tmpdir(), 'faultline-openapi-'));
+const dir = scratchDir('faultline-openapi-');
 function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);

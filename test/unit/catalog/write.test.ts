@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { scratchDir } from '../../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { builtinCatalog, loadCatalog } from '../../../src/index.js';
 import { catalogToFile, catalogToYaml, distinctOperations } from '../../../src/catalog/write.js';
 import type { OperationCodes, Texts } from '../../../src/index.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'faultline-write-'));
+const dir = scratchDir('faultline-write-');
 
 describe('catalog files written from catalogs', () => {
   it('writes the built-in catalog so that it loads back to the same codes', () => {

@@ -14,9 +14,31 @@ describe('Recorder', () => {
     expect(label('PROPFIND')).toBe('PROPFIND');
     expect(label('PURGE')).toBe('_OTHER');
     expect(label('get')).toBe('_OTHER');
-    // The GET fast path compares contents, not identity: a GET string made at run time counts too.
+    // Methods are compared by content, not identity: a GET string made at run time counts too.
     expect(label(['G', 'E', 'T'].join(''))).toBe('GET');
     expect(label(undefined)).toBe('_OTHER');
+  });
+
+  it('gives the same method index whatever came before (the last method is remembered)', () => {
+    const r = recorder(2000, ['PROPFIND']);
+    const sequence = [undefined, 'GET', 'GET', 'PROPFIND', 'GET', 'get', 'get', undefined, 'PURGE', 'GET', ['G', 'E', 'T'].join(''), 'POST'];
+    expect(sequence.map((m) => r.methodLabels[r.method(m)])).toEqual(['_OTHER', 'GET', 'GET', 'PROPFIND', 'GET', '_OTHER', '_OTHER', '_OTHER', '_OTHER', 'GET', 'GET', 'POST']);
+  });
+
+  it('counts every label set exactly through the series cache, collisions included', () => {
+    // 3 methods x 400 routes x 5 codes = 6,000 label sets over 1,024 cache slots, visited in an
+    // interleaved order three times: each must end with exactly 3 responses in its own series.
+    const r = recorder(10_000);
+    const methods = ['GET', 'POST', 'DELETE'].map((m) => r.method(m));
+    const routes = Array.from({ length: 400 }, (_, i) => r.route(`/r${i}`));
+    const codes = [200, 201, 404, 500, 503];
+    for (let pass = 0; pass < 3; pass++) {
+      for (const code of codes) for (const route of routes) for (const method of methods) r.response(method, route, code, 0.001);
+    }
+    expect(r.responses.size).toBe(6000);
+    expect([...r.responses.values()].filter((s) => s.count !== 3)).toEqual([]);
+    const one = r.response(methods[1]!, routes[123]!, 404, 0.2);
+    expect([one.method, one.route, one.code, one.count]).toEqual(['POST', '/r123', 404, 4]);
   });
 
   it('reuses one series per label set and fills histogram buckets', () => {
@@ -39,9 +61,10 @@ describe('Recorder', () => {
     const get = r.method('GET');
     for (let i = 0; i < 10; i++) r.response(get, r.route(`/r${i}`), 200, 0.01);
     r.response(get, r.route('/r0'), 200, 0.01); // an existing series keeps counting
+    r.response(get, r.route('/r9'), 200, 0.01); // a label set that went to overflow goes there again
     const routes = [...r.responses.values()].map((s) => `${s.route}=${s.count}`);
-    expect(routes).toEqual(['/r0=2', '/r1=1', '/r2=1', 'overflow=7']);
-    expect(r.overflowed.responses).toBe(7);
+    expect(routes).toEqual(['/r0=2', '/r1=1', '/r2=1', 'overflow=8']);
+    expect(r.overflowed.responses).toBe(8);
   });
 
   it('bounds distinct routes, escapes and sanitises route labels', () => {

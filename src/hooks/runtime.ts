@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { ServerResponse as NodeServerResponse } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 /**
  * Process-wide state shared by every copy of faultline in the process (the ESM and CommonJS
@@ -10,9 +11,10 @@ import { Socket } from 'node:net';
  * the list of live instances, and the per-response tracking protocol. Kept on globalThis under
  * a registered symbol, with a version so that incompatible copies fail loudly instead of
  * splitting counts. Version 4: a connection's unfinished responses are an InFlight record (was an
- * array), which copies read and write alike.
+ * array), which copies read and write alike. Version 5: `TrackingOwner.end()` is given the clock
+ * reading of the response's end.
  */
-export const RUNTIME_VERSION = 4;
+export const RUNTIME_VERSION = 5;
 const RUNTIME_KEY = Symbol.for('faultline.runtime');
 /**
  * The property of a ServerResponse holding its chain of Tracked records. The runtime gives every
@@ -70,10 +72,11 @@ export interface TrackingOwner {
   /** Makes the Tracked record for a new request (the runtime links it in). */
   begin(req: IncomingMessage, res: ServerResponse): Tracked;
   /**
-   * Called once when the response ended: `sent` is true when Node said it finished sending it,
-   * undefined when the owner must tell (closed: sent or aborted). Must not throw.
+   * Called once when the response ended: `now` is performance.now() at its end (one reading for
+   * every instance), `sent` is true when Node said it finished sending it, undefined when the
+   * owner must tell (closed: sent or aborted). Must not throw.
    */
-  end(tracked: Tracked, res: ServerResponse, sent?: true): void;
+  end(tracked: Tracked, res: ServerResponse, now: number, sent?: true): void;
 }
 
 interface Runtime {
@@ -104,17 +107,21 @@ interface InFlight {
 }
 type WithInFlight = Socket & { [IN_FLIGHT_KEY]?: InFlight };
 
-/** Ends every record of a response not ended yet. */
-function endResponse(res: WithTracked, sent?: true): void {
+/**
+ * Ends every record of a response not ended yet. The clock is read by the callers, not here:
+ * inlined below everything end() does, the brand check inside performance.now() fell outside
+ * V8's inlining budget and was called out of line (~200 instructions per response).
+ */
+function endResponse(res: WithTracked, now: number, sent?: true): void {
   for (let t = res[TRACKED_KEY]; t !== undefined; t = t.next) {
     if (t.ended) continue;
     t.ended = true;
-    t.owner.end(t, res, sent);
+    t.owner.end(t, res, now, sent);
   }
 }
 
 function onResponseClose(this: WithTracked): void {
-  endResponse(this);
+  endResponse(this, performance.now());
 }
 
 // How a response's end is seen. A 'close' listener per response costs ~1,000 instructions per
@@ -130,10 +137,12 @@ function onSocketClose(this: WithInFlight): void {
   const ended = [inFlight.first, ...(inFlight.more ?? [])];
   inFlight.first = undefined;
   inFlight.more = undefined;
-  for (let i = 0; i < ended.length; i++) endResponse(ended[i]!);
+  const now = performance.now();
+  for (let i = 0; i < ended.length; i++) endResponse(ended[i]!, now);
 }
 
 function onResponseFinish(message: unknown): void {
+  const now = performance.now();
   const { response, socket } = message as ChannelMessage;
   const res = response as WithTracked;
   if (res[TRACKED_KEY] === undefined) return;
@@ -147,7 +156,7 @@ function onResponseFinish(message: unknown): void {
       if (i >= 0) more.splice(i, 1);
     }
   }
-  endResponse(res, true);
+  endResponse(res, now, true);
 }
 
 /** Whether node:http will publish http.server.response.finish for this response: made by its parser on a live connection. */

@@ -343,9 +343,9 @@ export class Faultline implements TrackingOwner {
   }
 
   // The rare branches of end() are methods of their own: V8 inlines end() and what it calls into
-  // the runtime's finish listener within a budget of bytecode, and with them inline the
-  // brand check of the second performance.now() no longer fitted (~200 instructions per
-  // response called out of line with a route matcher in use).
+  // the runtime's endResponse within a cumulative budget of bytecode, which rare code would
+  // use up (it once left performance.now()'s brand check out of line; the runtime now reads
+  // the clock itself).
 
   private invalidStatus(code: unknown): void {
     this.fault('invalid_status', new RangeError(`a response finished with status ${String(code)}; not counted`));

@@ -142,10 +142,11 @@ function onSocketClose(this: WithInFlight): void {
 }
 
 function onResponseFinish(message: unknown): void {
-  const now = performance.now();
   const { response, socket } = message as ChannelMessage;
   const res = response as WithTracked;
+  // Responses of servers nobody watches (the metrics endpoint's own) are not timed.
   if (res[TRACKED_KEY] === undefined) return;
+  const now = performance.now();
   const inFlight = (socket as WithInFlight)[IN_FLIGHT_KEY];
   if (inFlight !== undefined) {
     // Responses on a connection finish in order: almost always the first.

@@ -47,6 +47,10 @@ export class LabelPool {
     this.used += bytes.length;
     return [start, this.used];
   }
+  /** Bytes held (the label sets of all response series, end to end). */
+  get size(): number {
+    return this.used;
+  }
   /** The text of a range. */
   text(start: number, end: number): string {
     return Buffer.from(this.data.buffer, this.data.byteOffset + start, end - start).toString('utf8');

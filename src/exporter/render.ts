@@ -7,6 +7,7 @@ import { clientOverflowLines, renderClient } from './render-client.js';
 import { ExpositionWriter } from './writer.js';
 import { performance } from 'node:perf_hooks';
 import type { ClientRenderSource } from './render-client.js';
+import type { AbortedSeries, ResponseSeries } from '../record/series.js';
 
 /** The two exposition formats. */
 export type ExpositionFormat = 'text' | 'openmetrics';
@@ -35,9 +36,19 @@ export class RenderPlan {
     return spare;
   }
 
-  /** @internal renderChunked: the buffer behind the body it returns. */
-  lend(backing: Buffer): void {
-    this.lent = backing;
+  /**
+   * The writer of the last render, kept alive only for its hidden class: V8 holds the map of
+   * an object's fields through weak transitions, so when no writer was left between two
+   * scrapes a full collection freed it and threw away the optimised code of the writer's
+   * methods and of the functions that inline them (`--trace-deopt`: "weak objects"), and
+   * every scrape compiled them again.
+   */
+  private lastWriter: ExpositionWriter | undefined = undefined;
+
+  /** @internal renderChunked: the writer of the body it returns. */
+  lend(writer: ExpositionWriter): void {
+    this.lent = writer.backing;
+    this.lastWriter = writer;
   }
 
   /**
@@ -97,66 +108,118 @@ function exemplarSuffix(ex: { traceId: string; spanId: string; value: number; ti
   return ` # {trace_id="${ex.traceId}",span_id="${ex.spanId}"} ${formatNumber(ex.value)} ${ex.timestamp.toFixed(3)}`;
 }
 
-/** Series written between checks of the time slice. */
-const BATCH = 64;
+/**
+ * Histogram series written between checks of the time slice (17 lines each; a counter or
+ * aborted-requests batch is 8 times as many series of one line). Small enough that a batch
+ * run by the interpreter, on the first scrape, stays well inside a slice.
+ */
+const BATCH = 16;
 const NEWLINE = 10;
+
+/** Counter samples of response series [from, to). */
+function writeCounters(w: ExpositionWriter, c: RenderPlan['bytes'], series: readonly ResponseSeries[], from: number, to: number, om: boolean): void {
+  for (let i = from; i < to; i++) {
+    const s = series[i]!;
+    w.bytes(c.counterHead);
+    w.range(s.labels.data, s.labelStart, s.labelEnd);
+    w.bytes(s.documented ? c.documentedTrue : c.documentedFalse);
+    w.num(s.count);
+    // Read in both formats, so that the first OpenMetrics scrape finds the load already seen
+    // by V8 instead of deoptimising this function ("insufficient type feedback").
+    const exemplar = s.exemplar;
+    if (om && exemplar !== undefined) w.str(exemplarSuffix(exemplar));
+    w.byte(NEWLINE);
+  }
+}
+
+/** Histogram samples (buckets, sum, count) of response series [from, to), each series in one go. */
+function writeHistograms(w: ExpositionWriter, c: RenderPlan['bytes'], series: readonly ResponseSeries[], from: number, to: number, om: boolean): void {
+  const le = c.le;
+  for (let i = from; i < to; i++) {
+    const s = series[i]!;
+    // The label bytes are copied from the pool once per series and then within the body, so
+    // the render allocates nothing per series: a view of them per line was 170,000 objects
+    // (~15 MB) per scrape of 10,000 label sets, a view per series still ~1 MB, and the
+    // scavenges they caused ran helper threads that, on one core, took turns with the loop.
+    const labelLength = s.labelEnd - s.labelStart;
+    const exemplars = s.bucketExemplars; // read in both formats, as in writeCounters
+    let cumulative = 0;
+    const counts = s.pool.data;
+    const offset = s.offset;
+    w.bytes(c.bucketHead);
+    const labelsAt = w.length;
+    w.range(s.labels.data, s.labelStart, s.labelEnd);
+    for (let b = 0; b < le.length; b++) {
+      cumulative += counts[offset + b]!;
+      if (b > 0) {
+        w.bytes(c.bucketHead);
+        w.again(labelsAt, labelLength);
+      }
+      w.bytes(le[b]!);
+      w.num(cumulative);
+      if (om && exemplars !== undefined) {
+        const ex = exemplars[b];
+        if (ex !== undefined) w.str(exemplarSuffix(ex));
+      }
+      w.byte(NEWLINE);
+    }
+    w.bytes(c.sumHead);
+    w.again(labelsAt, labelLength);
+    w.bytes(c.spaceBrace);
+    w.num(s.sum);
+    w.byte(NEWLINE);
+    w.bytes(c.countHead);
+    w.again(labelsAt, labelLength);
+    w.bytes(c.spaceBrace);
+    w.num(cumulative);
+    w.byte(NEWLINE);
+  }
+}
+
+/** Aborted-requests samples of series [from, to). */
+function writeAborts(w: ExpositionWriter, c: RenderPlan['bytes'], series: readonly AbortedSeries[], from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const s = series[i]!;
+    w.bytes(c.abortedHead);
+    w.str(s.labels);
+    w.bytes(c.spaceBrace);
+    w.num(s.count);
+    w.byte(NEWLINE);
+  }
+}
 
 /**
  * Writes everything a Recorder holds in the text format 0.0.4 or OpenMetrics 1.0, yielding
  * after every batch of series so that the caller can give the event loop a turn. Counter
- * families are named without `_total` in OpenMetrics, their samples keep it. Each histogram
- * series is written in one go, so its buckets, sum and count are consistent.
+ * families are named without `_total` in OpenMetrics, their samples keep it. The series are
+ * those that existed when the render began (the counter and the histogram show the same label
+ * sets); each histogram series is written in one go, so its buckets, sum and count agree.
+ *
+ * The per-series loops are small functions of their own and this generator only sequences
+ * batches: as one large generator, V8 compiled it on-stack mid-loop, deoptimised it at the
+ * first code after the loop and compiled it again, ~20-40 ms of TurboFan work each time, which
+ * on a single core took turns with the event loop.
  */
 function* write(w: ExpositionWriter, recorder: Recorder, plan: RenderPlan, format: ExpositionFormat, client: ClientRenderSource | undefined): Generator<void> {
   const om = format === 'openmetrics';
   const n = plan.names;
   const counterFamily = (name: string): string => (om ? name.replace(/_total$/, '') : name);
+  const c = plan.bytes;
+  const series = recorder.responseList;
+  const count = series.length;
+  const aborts = recorder.abortList;
+  const abortCount = aborts.length;
 
   header(w, counterFamily(n.responses), 'counter', HELP.responses);
-  const c = plan.bytes;
-  let i = 0;
-  for (const s of recorder.responses.values()) {
-    w.bytes(c.counterHead);
-    w.range(s.labels.data, s.labelStart, s.labelEnd);
-    w.bytes(s.documented ? c.documentedTrue : c.documentedFalse);
-    w.num(s.count);
-    if (om && s.exemplar !== undefined) w.str(exemplarSuffix(s.exemplar));
-    w.byte(NEWLINE);
-    if (++i % (BATCH * 8) === 0) yield;
+  for (let i = 0; i < count; i += BATCH * 8) {
+    writeCounters(w, c, series, i, Math.min(count, i + BATCH * 8), om);
+    yield;
   }
 
   header(w, n.duration, 'histogram', HELP.duration);
-  const le = c.le;
-  i = 0;
-  for (const s of recorder.responses.values()) {
-    // One view of the label bytes for the series' 17 lines: a view per line was 170,000
-    // objects (~15 MB of garbage, two or three scavenges) per scrape of 10,000 label sets.
-    const labels = s.labels.data.subarray(s.labelStart, s.labelEnd);
-    const exemplars = om ? s.bucketExemplars : undefined;
-    let cumulative = 0;
-    const counts = s.pool.data;
-    const offset = s.offset;
-    for (let b = 0; b < le.length; b++) {
-      cumulative += counts[offset + b]!;
-      w.bytes(c.bucketHead);
-      w.bytes(labels);
-      w.bytes(le[b]!);
-      w.num(cumulative);
-      const ex = exemplars?.[b];
-      if (ex !== undefined) w.str(exemplarSuffix(ex));
-      w.byte(NEWLINE);
-    }
-    w.bytes(c.sumHead);
-    w.bytes(labels);
-    w.bytes(c.spaceBrace);
-    w.num(s.sum);
-    w.byte(NEWLINE);
-    w.bytes(c.countHead);
-    w.bytes(labels);
-    w.bytes(c.spaceBrace);
-    w.num(cumulative);
-    w.byte(NEWLINE);
-    if (++i % BATCH === 0) yield;
+  for (let i = 0; i < count; i += BATCH) {
+    writeHistograms(w, c, series, i, Math.min(count, i + BATCH), om);
+    yield;
   }
 
   header(w, n.inFlight, 'gauge', HELP.inFlight);
@@ -166,14 +229,9 @@ function* write(w: ExpositionWriter, recorder: Recorder, plan: RenderPlan, forma
   });
 
   header(w, counterFamily(n.aborted), 'counter', HELP.aborted);
-  i = 0;
-  for (const s of recorder.aborts.values()) {
-    w.bytes(c.abortedHead);
-    w.str(s.labels);
-    w.bytes(c.spaceBrace);
-    w.num(s.count);
-    w.byte(NEWLINE);
-    if (++i % (BATCH * 8) === 0) yield;
+  for (let i = 0; i < abortCount; i += BATCH * 8) {
+    writeAborts(w, c, aborts, i, Math.min(abortCount, i + BATCH * 8));
+    yield;
   }
 
   header(w, n.codeInfo, 'gauge', HELP.codeInfo);
@@ -217,7 +275,8 @@ const NUMBER_BYTES = 24;
  * About how many bytes the response series take in the text format (OpenMetrics adds a little):
  * the first render's buffer is made this large instead of doubling as it fills. Doubling copies
  * everything written so far within one slice, into memory touched for the first time: measured
- * on 10,000 label sets (26 MB), one 83 ms block of the event loop on the first scrape.
+ * on 10,000 label sets (26 MB), one 83 ms block of the event loop on the first scrape. Computed
+ * from running totals the recorder keeps, not from a pass over the series.
  */
 export function estimateBytes(recorder: Recorder, plan: RenderPlan): number {
   const c = plan.bytes;
@@ -225,31 +284,46 @@ export function estimateBytes(recorder: Recorder, plan: RenderPlan): number {
   for (const le of c.le) bucketLines += c.bucketHead.length + le.length + NUMBER_BYTES + 1;
   const fixed = c.counterHead.length + c.documentedFalse.length + bucketLines + c.sumHead.length + c.countHead.length + 2 * c.spaceBrace.length + 3 * (NUMBER_BYTES + 1);
   const perLabel = 3 + c.le.length;
-  let bytes = 64 * 1024 + plan.infoLines.length;
-  for (const s of recorder.responses.values()) bytes += fixed + perLabel * (s.labelEnd - s.labelStart);
-  for (const s of recorder.aborts.values()) bytes += c.abortedHead.length + s.labels.length * 3 + c.spaceBrace.length + NUMBER_BYTES + 1;
-  return bytes;
+  const responses = recorder.responseList.length * fixed + perLabel * recorder.labels.size;
+  const aborts = recorder.abortList.length * (c.abortedHead.length + c.spaceBrace.length + NUMBER_BYTES + 1) + 3 * recorder.abortLabelLength;
+  return 64 * 1024 + plan.infoLines.length + responses + aborts;
 }
 
 /** How long a render may hold the event loop before it yields (ms). */
-export const RENDER_SLICE_MS = 2;
+export const RENDER_SLICE_MS = 1;
+
+/** The Immediate of the last turn a render gave the event loop (see `nextTurn`). */
+const turns: { last: NodeJS.Immediate | undefined } = { last: undefined };
 
 /**
- * Renders into bytes, giving the event loop a turn every few milliseconds, so a scrape of
+ * Gives the event loop a turn. The Immediate is kept until the next turn: V8 holds the hidden
+ * class of an Immediate's fields through weak transitions, so when none was left alive
+ * between two scrapes a full collection freed it, and with it the optimised code of
+ * `renderChunked`, which had inlined `setImmediate` (`--trace-deopt`: "weak objects").
+ */
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    turns.last = setImmediate(resolve);
+  });
+}
+
+/**
+ * Renders into bytes, giving the event loop a turn every millisecond or so, so a scrape of
  * tens of thousands of series never blocks the service's requests for long.
  */
 export async function renderChunked(recorder: Recorder, plan: RenderPlan, format: ExpositionFormat, client?: ClientRenderSource): Promise<Buffer> {
+  // The first slice counts from here: it includes the writer's set-up.
+  let slice = performance.now();
   const w = new ExpositionWriter(Math.max(plan.lastSize, estimateBytes(recorder, plan)), plan.takeSpare());
   const steps = write(w, recorder, plan, format, client);
-  let slice = performance.now();
   while (!steps.next().done) {
     if (performance.now() - slice > RENDER_SLICE_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
       slice = performance.now();
     }
   }
   const body = w.take();
   plan.lastSize = Math.max(64 * 1024, body.length + (body.length >> 3));
-  plan.lend(w.backing);
+  plan.lend(w);
   return body;
 }

@@ -52,11 +52,24 @@ export class ExpositionWriter {
     this.pos += b.length;
   }
 
-  /** Copies `src[start, end)`. */
+  /**
+   * Copies `src[start, end)` byte by byte. For the tens of bytes of a label set this costs
+   * about what `set(src.subarray(...))` does, without allocating a view per call (two per
+   * series were ~1.9 MB of garbage per scrape of 10,000 label sets).
+   */
   range(src: Uint8Array, start: number, end: number): void {
     this.reserve(end - start);
-    this.buf.set(src.subarray(start, end), this.pos);
-    this.pos += end - start;
+    const buf = this.buf;
+    let at = this.pos;
+    for (let i = start; i < end; i++) buf[at++] = src[i]!;
+    this.pos = at;
+  }
+
+  /** Writes again the `length` bytes written at `from` (a label set repeated on a histogram's lines). */
+  again(from: number, length: number): void {
+    this.reserve(length);
+    this.buf.copyWithin(this.pos, from, from + length);
+    this.pos += length;
   }
 
   /** Writes a number as Prometheus does (integers without a fraction, `+Inf`, `NaN`). */

@@ -103,15 +103,16 @@ describe('render failures (F14)', () => {
   it('a collector that throws gives a 500 with a short message; the app is unaffected; the next scrape is fine', async () => {
     const { fl, app, metrics } = await setup();
     await request(app, { path: '/x' });
-    // Break rendering where it reads the counts: the series map's iterator throws.
-    const responses = fl.recorder.responses;
-    Object.defineProperty(responses, 'values', { configurable: true, value: () => { throw new Error('collector exploded with /secret/path and much more detail'); } });
+    // Break rendering where it reads the counts: reading the first series throws.
+    const list = fl.recorder.responseList;
+    const first = list[0];
+    Object.defineProperty(list, 0, { configurable: true, get: () => { throw new Error('collector exploded with /secret/path and much more detail'); } });
     for (const headers of [{}, { 'Accept-Encoding': 'gzip' }, { Accept: 'application/openmetrics-text; version=1.0.0' }] as Array<Record<string, string>>) {
       const failed = await request(metrics, { path: '/metrics', headers });
       expect([failed.status, failed.headers['content-type'], failed.body.toString()]).toEqual([500, 'text/plain; charset=utf-8', 'metrics collection failed\n']);
     }
     expect((await request(app, { path: '/y' })).status).toBe(200);
-    delete (responses as { values?: unknown }).values;
+    Object.defineProperty(list, 0, { configurable: true, writable: true, enumerable: true, value: first });
     const ok = await request(metrics, { path: '/metrics' });
     expect(ok.status).toBe(200);
     const samples = parseExposition(ok.body.toString());

@@ -84,4 +84,44 @@ describe('render buffer reuse', () => {
     for (const answer of together) expect(answer.body.toString('utf8')).toBe(expected);
     expect(await fl.metrics()).toBe(expected);
   });
+
+  it('the estimate covers aborted series and multi-byte route labels in both formats', async () => {
+    const fl = createFaultline({ logger: () => {}, seriesLimit: 5000 });
+    cleanup.push(() => fl.close());
+    const rec = fl.recorder;
+    const get = rec.method('GET');
+    for (let r = 0; r < 400; r++) {
+      const route = rec.route(`/Ä/${'ü'.repeat(r % 30)}/ß${r}/:id`);
+      rec.response(get, route, 200, 0.01);
+      rec.response(get, route, 404, 0.02);
+      rec.aborted(get, route);
+      rec.aborted(rec.method('POST'), route);
+    }
+    const plan = fl['plan'];
+    for (const format of ['text', 'openmetrics'] as const) {
+      const size = estimateBytes(rec, plan);
+      plan.lastSize = 64 * 1024;
+      const body = await renderChunked(rec, plan, format);
+      expect((plan as unknown as { lent: Buffer }).lent.length).toBe(size);
+      expect(body.length).toBeLessThanOrEqual(size);
+      expect(body.toString('utf8')).toBe(render(rec, plan, format));
+    }
+  });
+
+  it('a render shows the series that existed when it began, the same label sets in the counter and the histogram', async () => {
+    const fl = filled(5000);
+    const plan = fl['plan'];
+    const rec = fl.recorder;
+    const get = rec.method('GET');
+    const before = render(rec, plan, 'text');
+    const pending = renderChunked(rec, plan, 'text');
+    // 10,000 series take several slices: this runs between two of them.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    rec.response(get, rec.route('/late/:id'), 201, 0.01);
+    const body = (await pending).toString('utf8');
+    expect(body).toBe(before);
+    expect(body).not.toContain('/late/:id');
+    const next = render(rec, plan, 'text');
+    expect(next.match(/route="\/late\/:id"/g)).toHaveLength(1 + 17);
+  });
 });

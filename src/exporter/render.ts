@@ -117,11 +117,12 @@ const BATCH = 16;
 const NEWLINE = 10;
 
 /** Counter samples of response series [from, to). */
-function writeCounters(w: ExpositionWriter, c: RenderPlan['bytes'], series: readonly ResponseSeries[], from: number, to: number, om: boolean): void {
+function writeCounters(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: Recorder, series: readonly ResponseSeries[], from: number, to: number, om: boolean): void {
+  const labels = recorder.labels.data;
   for (let i = from; i < to; i++) {
     const s = series[i]!;
     w.bytes(c.counterHead);
-    w.range(s.labels.data, s.labelStart, s.labelEnd);
+    w.range(labels, s.labelStart, s.labelEnd);
     w.bytes(s.documented ? c.documentedTrue : c.documentedFalse);
     w.num(s.count);
     // Read in both formats, so that the first OpenMetrics scrape finds the load already seen
@@ -133,8 +134,11 @@ function writeCounters(w: ExpositionWriter, c: RenderPlan['bytes'], series: read
 }
 
 /** Histogram samples (buckets, sum, count) of response series [from, to), each series in one go. */
-function writeHistograms(w: ExpositionWriter, c: RenderPlan['bytes'], series: readonly ResponseSeries[], from: number, to: number, om: boolean): void {
+function writeHistograms(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: Recorder, series: readonly ResponseSeries[], from: number, to: number, om: boolean): void {
   const le = c.le;
+  // Read per batch: the pools are replaced when they grow (series made during the render).
+  const labels = recorder.labels.data;
+  const counts = recorder.pool.data;
   for (let i = from; i < to; i++) {
     const s = series[i]!;
     // The label bytes are copied from the pool once per series and then within the body, so
@@ -142,13 +146,12 @@ function writeHistograms(w: ExpositionWriter, c: RenderPlan['bytes'], series: re
     // (~15 MB) per scrape of 10,000 label sets, a view per series still ~1 MB, and the
     // scavenges they caused ran helper threads that, on one core, took turns with the loop.
     const labelLength = s.labelEnd - s.labelStart;
-    const exemplars = s.bucketExemplars; // read in both formats, as in writeCounters
+    const exemplars = s.exemplars; // read in both formats, as in writeCounters
     let cumulative = 0;
-    const counts = s.pool.data;
     const offset = s.offset;
     w.bytes(c.bucketHead);
     const labelsAt = w.length;
-    w.range(s.labels.data, s.labelStart, s.labelEnd);
+    w.range(labels, s.labelStart, s.labelEnd);
     for (let b = 0; b < le.length; b++) {
       cumulative += counts[offset + b]!;
       if (b > 0) {
@@ -212,13 +215,13 @@ function* write(w: ExpositionWriter, recorder: Recorder, plan: RenderPlan, forma
 
   header(w, counterFamily(n.responses), 'counter', HELP.responses);
   for (let i = 0; i < count; i += BATCH * 8) {
-    writeCounters(w, c, series, i, Math.min(count, i + BATCH * 8), om);
+    writeCounters(w, c, recorder, series, i, Math.min(count, i + BATCH * 8), om);
     yield;
   }
 
   header(w, n.duration, 'histogram', HELP.duration);
   for (let i = 0; i < count; i += BATCH) {
-    writeHistograms(w, c, series, i, Math.min(count, i + BATCH), om);
+    writeHistograms(w, c, recorder, series, i, Math.min(count, i + BATCH), om);
     yield;
   }
 

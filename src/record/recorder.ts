@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/types.js';
 import { classify } from '../classify/classify.js';
 import { AbortedSeries, BucketPool, LabelPool, ResponseSeries } from './series.js';
-import type { Exemplar } from './series.js';
+import type { Exemplar, SeriesStore } from './series.js';
 import {
   OTHER_METHOD,
   ROUTE_OVERFLOW,
@@ -87,6 +87,8 @@ export class Recorder {
   readonly pool: BucketPool;
   /** The label bytes of every response series. */
   readonly labels = new LabelPool();
+  /** The two pools, as each series refers to them. */
+  private readonly store: SeriesStore;
   readonly aborts = new Map<number, AbortedSeries>();
   /** The aborted-requests series in the order they were made (see `responseList`). */
   readonly abortList: AbortedSeries[] = [];
@@ -103,6 +105,7 @@ export class Recorder {
     this.seriesLimit = settings.seriesLimit;
     this.buckets = Float64Array.from(settings.buckets);
     this.pool = new BucketPool(this.buckets.length + 1);
+    this.store = { labels: this.labels, pool: this.pool };
     const methods = [...STANDARD_METHODS];
     for (const m of settings.methods) if (!methods.includes(m)) methods.push(m);
     if (methods.length >= MAX_METHODS) throw new RangeError(`at most ${MAX_METHODS - 1} methods can be labelled, got ${methods.length}`);
@@ -209,8 +212,7 @@ export class Recorder {
     const [start, end] = this.labels.add(`method="${methodLabel}",route="${this.routeLabels[route]!}",code="${code}",category="${c.category}"`);
     const series = new ResponseSeries(
       methodLabel, routeName, code, c.category, c.documented, route === this.overflowRoute,
-      this.labels, start, end,
-      this.pool,
+      this.store, start, end,
       this.pool.alloc(),
     );
     this.responses.set(route * ROUTE_FACTOR + method * METHOD_FACTOR + code, series);

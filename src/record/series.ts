@@ -14,7 +14,8 @@ export class BucketPool {
   /** Reserves `width` zeroed slots; returns their offset. */
   alloc(): number {
     if (this.used + this.width > this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
+      // By half again, not double: at 10,000 label sets doubling left ~0.5 MB of slots unused.
+      const next = new Float64Array(this.width * Math.ceil((this.data.length * 1.5) / this.width));
       next.set(this.data);
       this.data = next;
     }
@@ -36,8 +37,8 @@ export class LabelPool {
   add(text: string): [start: number, end: number] {
     const bytes = Buffer.from(text);
     if (this.used + bytes.length > this.data.length) {
-      let size = this.data.length * 2;
-      while (size < this.used + bytes.length) size *= 2;
+      let size = Math.ceil(this.data.length * 1.5); // by half again, as BucketPool
+      while (size < this.used + bytes.length) size = Math.ceil(size * 1.5);
       const next = new Uint8Array(size);
       next.set(this.data.subarray(0, this.used));
       this.data = next;
@@ -57,14 +58,22 @@ export class LabelPool {
   }
 }
 
+/** The pools the response series of one recorder share (one reference per series, not two). */
+export interface SeriesStore {
+  readonly labels: LabelPool;
+  readonly pool: BucketPool;
+}
+
 /** One (method, route, code) label set: the counter and the histogram series it feeds. */
 export class ResponseSeries {
   count = 0;
   sum = 0;
-  /** An exemplar (OpenMetrics) for the latest traced response, filled by the tracing integration. */
-  exemplar: Exemplar | undefined = undefined;
-  /** Per bucket (same slots as `buckets`), the exemplar of the latest traced response in it; allocated on the first one. */
-  bucketExemplars: (Exemplar | undefined)[] | undefined = undefined;
+  /**
+   * Exemplars (OpenMetrics) of the latest traced responses, filled by the tracing integration:
+   * one per bucket (the slots of `buckets`), then the counter's; allocated on the first. One
+   * field for both, as most series never have one (8 bytes per series).
+   */
+  exemplars: (Exemplar | undefined)[] | undefined = undefined;
   /** OpenTelemetry attribute objects of this label set, built once by the otel sink (`exporter: 'otel'`). */
   otelAttributes: ResponseAttributes | undefined = undefined;
 
@@ -76,23 +85,38 @@ export class ResponseSeries {
     readonly documented: boolean,
     /** True for the series of route `overflow` (label sets past the series limit). */
     readonly overflow: boolean,
-    /** Where the escaped `method="..",route="..",code="..",category=".."` (the histogram's labels) are. */
-    readonly labels: LabelPool,
+    /** The label bytes and bucket counts of the recorder's series. */
+    readonly store: SeriesStore,
+    /** Where the escaped `method="..",route="..",code="..",category=".."` (the histogram's labels) are in `store.labels`. */
     readonly labelStart: number,
     readonly labelEnd: number,
-    /** Where the bucket counts live: `pool.data[offset ... offset + pool.width - 1]`. */
-    readonly pool: BucketPool,
+    /** Where the bucket counts live: `store.pool.data[offset ... offset + store.pool.width - 1]`. */
     readonly offset: number,
   ) {}
 
   /** Non-cumulative bucket counts (a view into the pool); the last slot is the +Inf bucket. */
   get buckets(): Float64Array {
-    return this.pool.data.subarray(this.offset, this.offset + this.pool.width);
+    const pool = this.store.pool;
+    return pool.data.subarray(this.offset, this.offset + pool.width);
+  }
+
+  /** The counter's exemplar: the latest traced response's. */
+  get exemplar(): Exemplar | undefined {
+    return this.exemplars?.[this.store.pool.width];
+  }
+
+  set exemplar(exemplar: Exemplar | undefined) {
+    this.exemplarSlots()[this.store.pool.width] = exemplar;
+  }
+
+  /** `exemplars`, allocated if it was not. */
+  exemplarSlots(): (Exemplar | undefined)[] {
+    return (this.exemplars ??= new Array<Exemplar | undefined>(this.store.pool.width + 1).fill(undefined));
   }
 
   /** Escaped `method="..",route="..",code="..",category=".."` (the histogram's labels); built when asked. */
   get histogramLabels(): string {
-    return this.labels.text(this.labelStart, this.labelEnd);
+    return this.store.labels.text(this.labelStart, this.labelEnd);
   }
 
   /** The histogram's labels plus `documented=".."` (the counter's labels); built when asked, not stored. */

@@ -95,6 +95,5 @@ export function linkActiveSpan(series: ResponseSeries, bounds: Float64Array, sec
   const value = seconds >= 0 ? seconds : 0;
   let i = 0;
   while (i < bounds.length && value > bounds[i]!) i++;
-  const slots = (series.bucketExemplars ??= new Array<undefined>(bounds.length + 1).fill(undefined));
-  slots[i] = { traceId: sc.traceId, spanId: sc.spanId, value, timestamp };
+  series.exemplarSlots()[i] = { traceId: sc.traceId, spanId: sc.spanId, value, timestamp };
 }

@@ -7,7 +7,6 @@ import { clientOverflowLines, renderClient } from './render-client.js';
 import { ExpositionWriter } from './writer.js';
 import { performance } from 'node:perf_hooks';
 import type { ClientRenderSource } from './render-client.js';
-import type { AbortedSeries, ResponseSeries } from '../record/series.js';
 
 /** The two exposition formats. */
 export type ExpositionFormat = 'text' | 'openmetrics';
@@ -117,7 +116,8 @@ const BATCH = 16;
 const NEWLINE = 10;
 
 /** Counter samples of response series [from, to). */
-function writeCounters(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: Recorder, series: readonly ResponseSeries[], from: number, to: number, om: boolean): void {
+function writeCounters(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: Recorder, from: number, to: number, om: boolean): void {
+  const series = recorder.responseList;
   const labels = recorder.labels.data;
   for (let i = from; i < to; i++) {
     const s = series[i]!;
@@ -134,7 +134,8 @@ function writeCounters(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: Re
 }
 
 /** Histogram samples (buckets, sum, count) of response series [from, to), each series in one go. */
-function writeHistograms(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: Recorder, series: readonly ResponseSeries[], from: number, to: number, om: boolean): void {
+function writeHistograms(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: Recorder, from: number, to: number, om: boolean): void {
+  const series = recorder.responseList;
   const le = c.le;
   // Read per batch: the pools are replaced when they grow (series made during the render).
   const labels = recorder.labels.data;
@@ -180,7 +181,8 @@ function writeHistograms(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: 
 }
 
 /** Aborted-requests samples of series [from, to). */
-function writeAborts(w: ExpositionWriter, c: RenderPlan['bytes'], series: readonly AbortedSeries[], from: number, to: number): void {
+function writeAborts(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: Recorder, from: number, to: number): void {
+  const series = recorder.abortList;
   for (let i = from; i < to; i++) {
     const s = series[i]!;
     w.bytes(c.abortedHead);
@@ -208,20 +210,18 @@ function* write(w: ExpositionWriter, recorder: Recorder, plan: RenderPlan, forma
   const n = plan.names;
   const counterFamily = (name: string): string => (om ? name.replace(/_total$/, '') : name);
   const c = plan.bytes;
-  const series = recorder.responseList;
-  const count = series.length;
-  const aborts = recorder.abortList;
-  const abortCount = aborts.length;
+  const count = recorder.responseList.length;
+  const abortCount = recorder.abortList.length;
 
   header(w, counterFamily(n.responses), 'counter', HELP.responses);
   for (let i = 0; i < count; i += BATCH * 8) {
-    writeCounters(w, c, recorder, series, i, Math.min(count, i + BATCH * 8), om);
+    writeCounters(w, c, recorder, i, Math.min(count, i + BATCH * 8), om);
     yield;
   }
 
   header(w, n.duration, 'histogram', HELP.duration);
   for (let i = 0; i < count; i += BATCH) {
-    writeHistograms(w, c, recorder, series, i, Math.min(count, i + BATCH), om);
+    writeHistograms(w, c, recorder, i, Math.min(count, i + BATCH), om);
     yield;
   }
 
@@ -233,7 +233,7 @@ function* write(w: ExpositionWriter, recorder: Recorder, plan: RenderPlan, forma
 
   header(w, counterFamily(n.aborted), 'counter', HELP.aborted);
   for (let i = 0; i < abortCount; i += BATCH * 8) {
-    writeAborts(w, c, aborts, i, Math.min(abortCount, i + BATCH * 8));
+    writeAborts(w, c, recorder, i, Math.min(abortCount, i + BATCH * 8));
     yield;
   }
 

@@ -81,6 +81,22 @@ describe('Recorder', () => {
     expect(q.routeName(q.route(''))).toBe('unmatched');
   });
 
+
+  it('gives each route its own id through the route cache: same-length routes, equal copies, overflow', () => {
+    // The cache picks a slot by length: '/a', '/b', '/c' share one, '/aa' and a 17-character
+    // route (17 & 15 = 1) another; copies made at run time are equal by content.
+    const r = recorder(4);
+    const long = '/' + 'x'.repeat(16);
+    const sequence = ['/a', '/b', '/a', ['/', 'a'].join(''), '/aa', long, '/aa', '/b', '/c', '/d', '/c', '/d', '/a', long, undefined];
+    expect(sequence.map((route) => r.routeName(r.route(route)))).toEqual([
+      '/a', '/b', '/a', '/a', '/aa', long, '/aa', '/b',
+      'overflow', 'overflow', 'overflow', 'overflow', // four routes are the limit
+      '/a', long, 'unmatched',
+    ]);
+    const ids = sequence.map((route) => r.route(route));
+    expect(ids).toEqual(sequence.map((route) => r.route(route)));
+    expect(new Set([ids[0], ids[1], ids[4], ids[5]]).size).toBe(4);
+  });
   it('counts aborts per (method, route) and in-flight per method', () => {
     const r = recorder();
     const post = r.method('POST');

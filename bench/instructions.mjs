@@ -62,12 +62,16 @@ function dumpTotal(file) {
   return Number(m[1]);
 }
 
-/** Instructions per response of one configuration: the mean of `passes` counted passes, and each pass. */
-export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[config.fw] ?? 20000, warm = 2, passes = 3, connections = 10, layout = 0 } = {}) {
+/**
+ * Instructions per response of one configuration: the mean of `passes` counted passes, and each
+ * pass. `nodeArgs` are added to Node's flags; `onDump(file, pid)` is given each counted pass's
+ * callgrind dump before it is deleted (bench/profile.mjs).
+ */
+export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[config.fw] ?? 20000, warm = 2, passes = 3, connections = 10, layout = 0, nodeArgs = [], onDump } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-callgrind-'));
   const port = await freePort();
   const metricsPort = await freePort();
-  const argv = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...NODE_FLAGS, '--require', join(root, 'bench/servers/layout.cjs'), ...config.argv];
+  const argv = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...NODE_FLAGS, ...nodeArgs, '--require', join(root, 'bench/servers/layout.cjs'), ...config.argv];
   const env = { ...serverEnv(config, port, metricsPort), BENCH_LAYOUT: String(layout) };
   const server = hasTaskset ? spawn('taskset', ['-c', SERVER_CORE, ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'], cwd: root }) : spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
   let stderr = '';
@@ -86,7 +90,10 @@ export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[con
       if (sent.requests !== amount) throw new Error(`${config.fw} ${config.name}: ${sent.requests} of ${amount} requests answered under valgrind`);
       control('-d');
       const dumps = readdirSync(dir).filter((f) => /^cg\.\d+\.\d+$/.test(f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
-      if (i >= 0) counts.push(dumpTotal(join(dir, dumps.at(-1))) / amount);
+      if (i >= 0) {
+        counts.push(dumpTotal(join(dir, dumps.at(-1))) / amount);
+        onDump?.(join(dir, dumps.at(-1)), server.pid);
+      }
     }
     return { mean: mean(counts), passes: counts, amount };
   } catch (err) {

@@ -145,8 +145,8 @@ if (args['instructions-from']) {
   // Three processes of two counted passes rather than two of three: processes of one
   // configuration differ by more than the passes within one (faultline/register in two
   // layouts: 55,636 and 55,296 per response, an empty Fastify hook 59,494 and 58,837, the
-  // passes of each process within ~200 of each other), so
-  // a third process narrows the mean more than a third pass does, for about the same time.
+  // passes of each process within ~200 of each other), so a third process narrows the mean
+  // more than a third pass does, for about the same time.
   const options = { amount: args['instr-amount'] === undefined ? undefined : Number(args['instr-amount']), rounds: Number(args['instr-rounds'] ?? 3), warm: Number(args['instr-warm'] ?? 2), passes: Number(args['instr-passes'] ?? 2) };
   const perPass = options.amount === undefined ? Object.entries(PASS_AMOUNT).map(([fw, n]) => `${n} for ${fw}`).join(', ') : String(options.amount);
   instructions = `## Instructions per response (callgrind)

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { selected } from './configs.mjs';
-import { PASS_AMOUNT, hasCallgrind, instructionsPerResponse } from './instructions.mjs';
+import { hasCallgrind, instructionsPerResponse } from './instructions.mjs';
 
 /** The JIT code ranges of a --perf-basic-prof map, sorted by start: [start, end, name]. */
 function readPerfMap(file) {
@@ -36,7 +36,7 @@ function nameAt(ranges, address) {
 }
 
 /** Self instructions per function of a callgrind dump, JIT addresses named from the map. */
-export function selfCosts(dumpFile, perfMapFile) {
+function selfCosts(dumpFile, perfMapFile) {
   const ranges = readPerfMap(perfMapFile);
   const text = execFileSync('callgrind_annotate', ['--threshold=100', dumpFile], { encoding: 'utf8', maxBuffer: 256 << 20 });
   const costs = new Map();
@@ -68,11 +68,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.exit(2);
   }
   const config = configs[0];
-  const amount = args.amount === undefined ? (PASS_AMOUNT[config.fw] ?? 20000) : Number(args.amount);
   const top = Number(args.top ?? 25);
   let profile;
-  await instructionsPerResponse(config, {
-    amount,
+  // The pass size defaults to instructions.mjs's for the framework.
+  const { amount } = await instructionsPerResponse(config, {
+    amount: args.amount === undefined ? undefined : Number(args.amount),
     passes: 1,
     layout: Number(args.layout ?? 0),
     nodeArgs: ['--perf-basic-prof'],

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
 import type { AdapterHost } from './adapter.js';
+import { findTracked } from './runtime.js';
 
 /**
  * Fastify 5 adapter: a `fastify-plugin` (so its hooks apply to the whole application, not just
@@ -103,15 +104,17 @@ function createPlugin(host: AdapterHost): FastifyPlugin {
   const registered = new WeakSet<object>();
 
   function onRequest(request: FastifyRequestLike, reply: FastifyReplyLike, done: (err?: Error) => void): void {
-    // `app.inject()` (light-my-request) sends nothing over the network: not a response to count.
-    if ((request.raw as { _lightMyRequest?: unknown })._lightMyRequest !== undefined) {
-      done();
-      return;
-    }
     try {
-      const tracked = host.track(request.raw, reply.raw);
-      const url = routeUrl(request);
-      if (typeof url === 'string') tracked.route = url;
+      // The record is almost always there already, made as Node published the request. Only
+      // responses Node's parser did not make lack one; among them `app.inject()`'s
+      // (light-my-request), which sends nothing over the network: not a response to count.
+      const res = reply.raw;
+      let tracked = findTracked(host, res);
+      if (tracked === undefined && (request.raw as { _lightMyRequest?: unknown })._lightMyRequest === undefined) tracked = host.track(request.raw, res);
+      if (tracked !== undefined) {
+        const url = routeUrl(request);
+        if (typeof url === 'string') tracked.route = url;
+      }
     } catch (err) {
       host.fault('fastify', err);
     }

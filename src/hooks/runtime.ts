@@ -313,8 +313,11 @@ export function trackResponse(owner: TrackingOwner, req: IncomingMessage, res: S
   return (current ?? getRuntime()).track(owner, req, res);
 }
 
-/** The Tracked record an instance has for a response, if any. */
-export function findTracked(owner: TrackingOwner, res: ServerResponse): Tracked | undefined {
+/**
+ * The Tracked record an instance has for a response, if any. Small enough for V8 to inline into
+ * a per-request hook (the path through `track()` is not inlined: ~60 instructions more).
+ */
+export function findTracked(owner: object, res: ServerResponse): Tracked | undefined {
   for (let t = (res as WithTracked)[TRACKED_KEY]; t !== undefined; t = t.next) if (t.owner === owner) return t;
   return undefined;
 }

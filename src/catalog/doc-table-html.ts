@@ -1,5 +1,14 @@
-import { NodeType, parse } from 'node-html-parser';
+import type * as HtmlParser from 'node-html-parser';
 import type { HTMLElement, Node } from 'node-html-parser';
+import { dependency } from '../dependency.js';
+
+/** node-html-parser's `parse`, loaded when the first HTML text is read. */
+function parse(html: string): HtmlParser.HTMLElement {
+  return dependency<typeof HtmlParser>('node-html-parser').parse(html);
+}
+// node-html-parser's NodeType values (the DOM's), without loading it to read them.
+const ELEMENT_NODE = 1 as HtmlParser.NodeType.ELEMENT_NODE;
+const TEXT_NODE = 3 as HtmlParser.NodeType.TEXT_NODE;
 
 /** A table found in a document: header texts (maybe empty), body rows, and the group it sits in. */
 export interface RawTable {
@@ -30,11 +39,12 @@ export function clean(text: string): string {
  * ```
  */
 export function htmlText(html: string): string {
-  return clean(parse(html).textContent);
+  // Without a tag or an entity the text is its own text content (plain Markdown cells).
+  return clean(/[<&]/.test(html) ? parse(html).textContent : html);
 }
 
 function cellsOf(row: HTMLElement): HTMLElement[] {
-  return row.childNodes.filter((n): n is HTMLElement => n.nodeType === NodeType.ELEMENT_NODE && ['td', 'th'].includes((n as HTMLElement).tagName.toLowerCase()));
+  return row.childNodes.filter((n): n is HTMLElement => n.nodeType === ELEMENT_NODE && ['td', 'th'].includes((n as HTMLElement).tagName.toLowerCase()));
 }
 
 function rowsOf(table: HTMLElement): HTMLElement[] {
@@ -62,8 +72,8 @@ function tableOf(table: HTMLElement, listGroup: string | undefined, headingGroup
 function leadOf(li: HTMLElement): string | undefined {
   let lead = '';
   for (const child of li.childNodes) {
-    if (child.nodeType === NodeType.TEXT_NODE) lead += child.textContent;
-    else if (child.nodeType === NodeType.ELEMENT_NODE) {
+    if (child.nodeType === TEXT_NODE) lead += child.textContent;
+    else if (child.nodeType === ELEMENT_NODE) {
       const tag = (child as HTMLElement).tagName.toLowerCase();
       if (['table', 'ul', 'ol', 'div'].includes(tag)) break;
       lead += child.textContent;
@@ -87,7 +97,7 @@ export function htmlTables(html: string, heading?: string, listGroup?: string): 
   const tables: RawTable[] = [];
   let current = heading;
   const visit = (node: Node, group: string | undefined): void => {
-    if (node.nodeType !== NodeType.ELEMENT_NODE) return;
+    if (node.nodeType !== ELEMENT_NODE) return;
     const el = node as HTMLElement;
     const tag = el.tagName?.toLowerCase() ?? '';
     if (/^h[2-6]$/.test(tag)) {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { marked } from 'marked';
+import type * as Marked from 'marked';
 import type { Token, Tokens } from 'marked';
+import { dependency } from '../dependency.js';
 import type { Catalog, CatalogEntry } from './types.js';
 import { CatalogError } from './errors.js';
 import { detectLanguage } from './lang.js';
@@ -100,7 +101,7 @@ function columns(table: RawTable): { code: number; description: number } | undef
  */
 export function catalogFromDocTable(text: string, shownAs: string, options: DocTableOptions = {}): Catalog {
   const format = options.format ?? (/^\s*</.test(text) && !/^\s*<a\s/i.test(text) ? 'html' : 'markdown');
-  const tables = format === 'html' ? htmlTables(text).tables : markdownTables(marked.lexer(text));
+  const tables = format === 'html' ? htmlTables(text).tables : markdownTables(dependency<typeof Marked>('marked').marked.lexer(text));
   const headingGroups = new Set(tables.map((t) => t.headingGroup));
   const useHeadings = headingGroups.size > 1;
   const problems: string[] = [];
@@ -143,7 +144,7 @@ function documentTitle(text: string, format: 'markdown' | 'html'): string | unde
     const m = /<(title|h1)[^>]*>([\s\S]*?)<\/\1>/i.exec(text);
     return m ? htmlText(m[2]!) || undefined : undefined;
   }
-  const heading = marked.lexer(text).find((t): t is Tokens.Heading => t.type === 'heading' && (t as Tokens.Heading).depth === 1);
+  const heading = dependency<typeof Marked>('marked').marked.lexer(text).find((t): t is Tokens.Heading => t.type === 'heading' && (t as Tokens.Heading).depth === 1);
   return heading ? inlineText(heading.tokens, heading.raw) || undefined : undefined;
 }
 

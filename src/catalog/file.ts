@@ -1,39 +1,54 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
 import type { YAMLError } from 'yaml';
-import { z } from 'zod';
+import type * as Zod from 'zod';
+import { dependency } from '../dependency.js';
 import { CATEGORIES } from './types.js';
 import type { Catalog, CatalogEntry, CodeRange, OperationCodes, Texts } from './types.js';
 import { operationKey } from './types.js';
 import { CatalogError } from './errors.js';
 import { colonTemplate, compileRoutes } from './route-matcher.js';
 
-const texts = z.union([z.string(), z.record(z.string(), z.string())]);
-const code = z.number().int().min(100).max(999);
-const rangeText = z.string().regex(/^[1-9]XX$/i, 'expected a range like "4XX"');
+/** The catalog file format as a zod schema, built from `z` (zod is loaded on first use). */
+function buildCatalogFileSchema(z: typeof Zod.z) {
+  const texts = z.union([z.string(), z.record(z.string(), z.string())]);
+  const code = z.number().int().min(100).max(999);
+  const rangeText = z.string().regex(/^[1-9]XX$/i, 'expected a range like "4XX"');
+  const entrySchema = z.strictObject({
+    code,
+    description: texts,
+    category: z.enum(CATEGORIES as [string, ...string[]]).optional(),
+    group: z.string().optional(),
+  });
+  const opCodeSchema = z.union([code, rangeText, z.strictObject({ code: z.union([code, rangeText]), description: texts.optional() })]);
+  const operationSchema = z.strictObject({
+    method: z.string().regex(/^[A-Za-z]+$/, 'expected an HTTP method name'),
+    route: z.string().min(1),
+    codes: z.array(opCodeSchema),
+  });
+  return z.strictObject({
+    name: z.string().optional(),
+    codes: z.array(entrySchema),
+    operations: z.array(operationSchema).optional(),
+  });
+}
 
-const entrySchema = z.strictObject({
-  code,
-  description: texts,
-  category: z.enum(CATEGORIES as [string, ...string[]]).optional(),
-  group: z.string().optional(),
-});
-const opCodeSchema = z.union([code, rangeText, z.strictObject({ code: z.union([code, rangeText]), description: texts.optional() })]);
-const operationSchema = z.strictObject({
-  method: z.string().regex(/^[A-Za-z]+$/, 'expected an HTTP method name'),
-  route: z.string().min(1),
-  codes: z.array(opCodeSchema),
-});
+let schema: ReturnType<typeof buildCatalogFileSchema> | undefined;
 
-/** The catalog file format (JSON or YAML); see the README's "Catalog format". */
-export const catalogFileSchema = z.strictObject({
-  name: z.string().optional(),
-  codes: z.array(entrySchema),
-  operations: z.array(operationSchema).optional(),
-});
+/**
+ * The catalog file format (JSON or YAML) as a zod schema; see the README's "Catalog format".
+ * Built on first call: zod is loaded only when a catalog file is read.
+ * @example
+ * ```ts
+ * catalogFileSchema().safeParse({ codes: [{ code: 503, description: 'busy' }] }).success; // true
+ * ```
+ */
+export function catalogFileSchema(): ReturnType<typeof buildCatalogFileSchema> {
+  return (schema ??= buildCatalogFileSchema(dependency<typeof Zod>('zod').z));
+}
 
 /** The parsed form of a catalog file. */
-export type CatalogFile = z.infer<typeof catalogFileSchema>;
+export type CatalogFile = Zod.z.infer<ReturnType<typeof buildCatalogFileSchema>>;
 
 function toTexts(value: string | Record<string, string> | undefined): Texts {
   if (value === undefined) return {};
@@ -96,7 +111,7 @@ export function readDocument(file: string, shownAs: string = file): unknown {
     }
   }
   // YAML 1.2 is a superset of JSON, so one parser serves both; duplicate keys are errors.
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const doc = dependency<typeof Yaml>('yaml').parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     // Text that looks like JSON and is no YAML either gets JSON's own message.
     const problems = jsonError !== undefined ? [describeJsonError(jsonError, text, doc.errors[0]?.linePos?.[0])] : doc.errors.slice(0, 10).map((e) => describeYamlError(e, text));
@@ -118,7 +133,7 @@ function parseRange(text: string): { from: number; to: number } {
  * Builds a catalog from a parsed catalog document, or throws a CatalogError naming each problem.
  */
 export function catalogFromDocument(doc: unknown, file: string): Catalog {
-  const parsed = catalogFileSchema.safeParse(doc);
+  const parsed = catalogFileSchema().safeParse(doc);
   if (!parsed.success) {
     throw new CatalogError(
       file,

@@ -1,4 +1,5 @@
-import { stringify } from 'yaml';
+import type * as Yaml from 'yaml';
+import { dependency } from '../dependency.js';
 import type { Catalog, CodeRange, OperationCodes, Texts } from './types.js';
 import type { CatalogFile } from './file.js';
 
@@ -68,6 +69,6 @@ export function catalogToFile(catalog: Catalog): CatalogFile {
  * ```
  */
 export function catalogToYaml(catalog: Catalog, comment = `faultline catalog, imported from ${catalog.source}`): string {
-  const body = stringify(catalogToFile(catalog), { lineWidth: 0, flowCollectionPadding: true });
+  const body = dependency<typeof Yaml>('yaml').stringify(catalogToFile(catalog), { lineWidth: 0, flowCollectionPadding: true });
   return `# ${comment}\n${body}`;
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import fp from 'fastify-plugin';
+import type * as FastifyPluginModule from 'fastify-plugin';
+import { dependency } from '../dependency.js';
 import type { AdapterHost } from './adapter.js';
 import { findTracked } from './runtime.js';
 
@@ -134,6 +135,8 @@ function createPlugin(host: AdapterHost): FastifyPlugin {
     return Promise.resolve();
   }
 
+  // fastify-plugin is loaded here, on first use of `fl.fastify`.
+  const fp = dependency<typeof FastifyPluginModule>('fastify-plugin').fastifyPlugin;
   return fp(faultline as unknown as Parameters<typeof fp>[0], { name: 'faultline', fastify: FASTIFY_VERSIONS }) as unknown as FastifyPlugin;
 }
 

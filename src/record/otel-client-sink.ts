@@ -1,4 +1,4 @@
-import { ValueType, metrics } from '@opentelemetry/api';
+import { VALUE_TYPE_DOUBLE, VALUE_TYPE_INT, otelApi } from './otel-api.js';
 import type { BatchObservableResult, Histogram, Meter, MeterProvider, Observable, ObservableCounter } from '@opentelemetry/api';
 import { CLIENT_HELP } from './client-names.js';
 import type { ClientFailureSeries, ClientRecorder, ClientResponseSeries } from './client-recorder.js';
@@ -69,13 +69,13 @@ export class OtelClientSink {
     private readonly fault: (kind: string, err: unknown) => void,
   ) {
     this.names = otelClientInstrumentNames(prefix);
-    this.bind(metrics.getMeterProvider());
+    this.bind(otelApi().metrics.getMeterProvider());
   }
 
   /** Records one observed duration. Never throws. */
   duration(series: ClientResponseSeries, seconds: number): void {
     try {
-      const provider = metrics.getMeterProvider();
+      const provider = otelApi().metrics.getMeterProvider();
       if (provider !== this.provider) this.bind(provider);
       this.instruments?.duration.record(seconds >= 0 ? seconds : 0, (series.otelAttributes ?? this.responseAttributes(series)).histogram);
     } catch (err) {
@@ -106,12 +106,12 @@ export class OtelClientSink {
     if (this.closed) return;
     const n = this.names;
     const meter = provider.getMeter(OTEL_METER_NAME);
-    const responses = meter.createObservableCounter(n.responses, { description: CLIENT_HELP.responses, valueType: ValueType.INT });
-    const failed = meter.createObservableCounter(n.failed, { description: CLIENT_HELP.failed, valueType: ValueType.INT });
+    const responses = meter.createObservableCounter(n.responses, { description: CLIENT_HELP.responses, valueType: VALUE_TYPE_INT });
+    const failed = meter.createObservableCounter(n.failed, { description: CLIENT_HELP.failed, valueType: VALUE_TYPE_INT });
     const duration = meter.createHistogram(n.duration, {
       description: CLIENT_HELP.duration,
       unit: 's',
-      valueType: ValueType.DOUBLE,
+      valueType: VALUE_TYPE_DOUBLE,
       advice: { explicitBucketBoundaries: Array.from(this.recorder.buckets) },
     });
     const observables: Observable[] = [responses, failed];

@@ -1,4 +1,4 @@
-import { ValueType, metrics } from '@opentelemetry/api';
+import { VALUE_TYPE_DOUBLE, VALUE_TYPE_INT, otelApi } from './otel-api.js';
 import type {
   BatchObservableCallback,
   Attributes,
@@ -110,13 +110,13 @@ export class OtelSink {
       category: e.category ?? categoryOfCode(e.code),
       description: pickText(e.description, recorder.lang),
     }));
-    this.bind(metrics.getMeterProvider());
+    this.bind(otelApi().metrics.getMeterProvider());
   }
 
   /** Records one counted response in the duration histogram. Never throws. */
   response(series: ResponseSeries, seconds: number): void {
     try {
-      const provider = metrics.getMeterProvider();
+      const provider = otelApi().metrics.getMeterProvider();
       if (provider !== this.provider) this.bind(provider);
       const attributes = series.otelAttributes ?? this.responseAttributes(series);
       this.instruments?.duration.record(seconds >= 0 ? seconds : 0, attributes.histogram);
@@ -154,13 +154,13 @@ export class OtelSink {
       duration: meter.createHistogram(n.duration, {
         description: HELP.duration,
         unit: 's',
-        valueType: ValueType.DOUBLE,
+        valueType: VALUE_TYPE_DOUBLE,
         advice: { explicitBucketBoundaries: Array.from(this.recorder.buckets) },
       }),
-      responses: meter.createObservableCounter(n.responses, { description: HELP.responses, valueType: ValueType.INT }),
-      aborted: meter.createObservableCounter(n.aborted, { description: HELP.aborted, valueType: ValueType.INT }),
-      inFlight: meter.createObservableUpDownCounter(n.inFlight, { description: HELP.inFlight, valueType: ValueType.INT }),
-      codeInfo: meter.createObservableGauge(n.codeInfo, { description: HELP.codeInfo, valueType: ValueType.INT }),
+      responses: meter.createObservableCounter(n.responses, { description: HELP.responses, valueType: VALUE_TYPE_INT }),
+      aborted: meter.createObservableCounter(n.aborted, { description: HELP.aborted, valueType: VALUE_TYPE_INT }),
+      inFlight: meter.createObservableUpDownCounter(n.inFlight, { description: HELP.inFlight, valueType: VALUE_TYPE_INT }),
+      codeInfo: meter.createObservableGauge(n.codeInfo, { description: HELP.codeInfo, valueType: VALUE_TYPE_INT }),
       observables: [],
     };
     instruments.observables.push(instruments.responses, instruments.aborted, instruments.inFlight, instruments.codeInfo);

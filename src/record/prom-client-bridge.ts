@@ -1,5 +1,6 @@
-import { Registry } from 'prom-client';
-import type { Metric } from 'prom-client';
+import type * as PromClient from 'prom-client';
+import type { Metric, Registry } from 'prom-client';
+import { dependency } from '../dependency.js';
 import type { Recorder } from './recorder.js';
 import type { MetricNames } from './names.js';
 import { HELP } from './names.js';
@@ -64,9 +65,9 @@ export function histogramSamples(name: string, bounds: Float64Array, counts: Flo
   return out;
 }
 
-/** Builds the prom-client Registry that `fl.registry` exposes. */
+/** Builds the prom-client Registry that `fl.registry` exposes (prom-client is loaded here, on first use). */
 export function createBridgeRegistry(recorder: Recorder, names: MetricNames): Registry {
-  const registry = new Registry();
+  const registry = new (dependency<typeof PromClient>('prom-client').Registry)();
   const add = (m: BridgeMetric): void => addBridgeMetric(registry, m);
   add(new BridgeMetric(names.responses, HELP.responses, 'counter', () =>
     Array.from(recorder.responses.values(), (s) => ({

@@ -1,4 +1,4 @@
-import { TraceFlags, context, createContextKey, trace } from '@opentelemetry/api';
+import { otelApi } from './otel-api.js';
 import type { Span } from '@opentelemetry/api';
 import type { ResponseSeries } from './series.js';
 
@@ -9,9 +9,9 @@ export const ATTR_FAULTLINE_DOCUMENTED = 'faultline.documented';
 
 // The context key under which @opentelemetry/core keeps the RPC metadata; instrumentation-http
 // stores its server span there, so it is found even when a child span is active (the way
-// instrumentation-express finds the span to name). createContextKey uses Symbol.for, so this
-// is the same key as core's without depending on @opentelemetry/core.
-const RPC_METADATA_KEY = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA');
+// instrumentation-express finds the span to name). The api's createContextKey is Symbol.for, so
+// this is the same key as core's without depending on @opentelemetry/core (nor loading the api).
+const RPC_METADATA_KEY = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
 
 // Where @opentelemetry/api 1.x keeps what an SDK registered (context manager, tracer provider).
 const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
@@ -62,9 +62,10 @@ interface RpcMetadata {
  * ```
  */
 export function activeServerSpan(): Span | undefined {
-  const ctx = context.active();
+  const api = otelApi();
+  const ctx = api.context.active();
   const rpc = ctx.getValue(RPC_METADATA_KEY) as RpcMetadata | undefined;
-  const span = rpc !== undefined && rpc.type === 'http' && rpc.span !== undefined ? rpc.span : trace.getSpan(ctx);
+  const span = rpc !== undefined && rpc.type === 'http' && rpc.span !== undefined ? rpc.span : api.trace.getSpan(ctx);
   return span !== undefined && span.isRecording() ? span : undefined;
 }
 
@@ -89,7 +90,7 @@ export function linkActiveSpan(series: ResponseSeries, bounds: Float64Array, sec
   span.setAttribute(ATTR_FAULTLINE_CATEGORY, series.category);
   span.setAttribute(ATTR_FAULTLINE_DOCUMENTED, series.documented);
   const sc = span.spanContext();
-  if ((sc.traceFlags & TraceFlags.SAMPLED) === 0) return;
+  if ((sc.traceFlags & 1) === 0) return; // TraceFlags.SAMPLED
   const timestamp = Date.now() / 1000;
   series.exemplar = { traceId: sc.traceId, spanId: sc.spanId, value: 1, timestamp };
   const value = seconds >= 0 ? seconds : 0;

@@ -1,4 +1,5 @@
-import { stringify } from 'yaml';
+import type * as Yaml from 'yaml';
+import { dependency } from '../dependency.js';
 import { alertRules } from './alerts.js';
 import type { AlertRule } from './alerts.js';
 import type { RuleOptions } from './options.js';
@@ -50,5 +51,5 @@ export function renderRuleFile(options: Partial<RuleOptions> = {}): string {
     '# Runbook: https://github.com/faultline/faultline#runbook',
     '',
   ].join('\n');
-  return header + stringify(ruleFile(o), { lineWidth: 0 });
+  return header + dependency<typeof Yaml>('yaml').stringify(ruleFile(o), { lineWidth: 0 });
 }

@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import type * as Zod from 'zod';
+import { dependency } from '../dependency.js';
 import { readDocument } from '../catalog/file.js';
 import { CatalogError } from '../catalog/errors.js';
 import { loadCatalog } from '../catalog/load.js';
@@ -26,10 +27,23 @@ export class UpstreamsError extends Error {
   }
 }
 
+function buildUpstreamsFileSchema(z: typeof Zod.z) {
+  return z.array(
+    z.strictObject({
+      base: z.string().min(1),
+      catalog: z.string().min(1).optional(),
+    }),
+    { error: 'expected a list of { base, catalog? } entries' },
+  );
+}
+
+let schema: ReturnType<typeof buildUpstreamsFileSchema> | undefined;
+
 /**
- * The `FAULTLINE_UPSTREAMS` file format (YAML or JSON): a list of upstream APIs, each a `base`
- * URL and an optional `catalog` (catalog file or OpenAPI document, relative to the list file;
- * `builtin` or omitted: the built-in catalog).
+ * The `FAULTLINE_UPSTREAMS` file format (YAML or JSON) as a zod schema: a list of upstream APIs,
+ * each a `base` URL and an optional `catalog` (catalog file or OpenAPI document, relative to the
+ * list file; `builtin` or omitted: the built-in catalog). Built on first call: zod is loaded only
+ * when an upstreams file is read.
  *
  * ```yaml
  * - base: https://rds.example.com/v3
@@ -38,16 +52,12 @@ export class UpstreamsError extends Error {
  * ```
  * @example
  * ```ts
- * upstreamsFileSchema.parse([{ base: 'http://billing.internal:8080' }]);
+ * upstreamsFileSchema().parse([{ base: 'http://billing.internal:8080' }]);
  * ```
  */
-export const upstreamsFileSchema = z.array(
-  z.strictObject({
-    base: z.string().min(1),
-    catalog: z.string().min(1).optional(),
-  }),
-  { error: 'expected a list of { base, catalog? } entries' },
-);
+export function upstreamsFileSchema(): ReturnType<typeof buildUpstreamsFileSchema> {
+  return (schema ??= buildUpstreamsFileSchema(dependency<typeof Zod>('zod').z));
+}
 
 /**
  * The parsed form of an upstreams file.
@@ -56,7 +66,7 @@ export const upstreamsFileSchema = z.array(
  * const entries: UpstreamsFile = [{ base: 'https://rds.example.com/v3', catalog: './rds.yaml' }];
  * ```
  */
-export type UpstreamsFile = z.infer<typeof upstreamsFileSchema>;
+export type UpstreamsFile = Zod.z.infer<ReturnType<typeof buildUpstreamsFileSchema>>;
 
 /**
  * One loaded entry: the parsed base and its catalog.
@@ -96,7 +106,7 @@ export function loadUpstreamsFile(file: string): LoadedUpstream[] {
     if (err instanceof CatalogError) throw new UpstreamsError(file, err.problems);
     throw err;
   }
-  const parsed = upstreamsFileSchema.safeParse(doc);
+  const parsed = upstreamsFileSchema().safeParse(doc);
   if (!parsed.success) {
     throw new UpstreamsError(file, parsed.error.issues.slice(0, 10).map((issue) => `${pathOf(issue.path)}: ${issue.message}`));
   }

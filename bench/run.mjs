@@ -19,15 +19,18 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/
 const ROUNDS = Number(args.rounds ?? 3);
 const AMOUNT = Number(args.amount ?? 20000);
 const SECONDS = Number(args.seconds ?? 5);
+// Interleaved bursts after the rounds (`--bursts=0` skips): see bursts() below.
+const BURSTS = Number(args.bursts ?? 15);
+const BURST_SECONDS = Number(args['burst-seconds'] ?? 2);
 const hasWrk = existsSync('/usr/bin/wrk');
 const CONNECTIONS = 50;
 const only = args.only ? new RegExp(args.only) : null;
 
 const CONFIGS = selected(only);
 
-/** wrk for SECONDS (pinned to the load core): the throughput, latency and CPU figures. */
-async function wrk(port) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', '-s', join(here, 'mix.lua'), `http://127.0.0.1:${port}`];
+/** wrk for `seconds` (pinned to the load core): the throughput, latency and CPU figures. */
+async function wrk(port, seconds = SECONDS) {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', join(here, 'mix.lua'), `http://127.0.0.1:${port}`];
   const child = hasTaskset ? spawn('taskset', ['-c', LOAD_CORE, 'wrk', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const out = await run(child);
   const r = JSON.parse(out.trim().split('\n').pop());
@@ -46,41 +49,89 @@ async function countedTotal(metricsPort) {
   return sum;
 }
 
-async function measure(config) {
+/** Starts a configuration's server (pinned to the server core) and waits until it listens. */
+async function startServer(config) {
   const port = await freePort();
   const metricsPort = await freePort();
   const env = serverEnv(config, port, metricsPort);
   const server = spawnPinned(SERVER_CORE, config.argv, { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
   try {
     await waitForPort(port);
-    // 1. exactly AMOUNT requests (autocannon): every one must be counted, no more, no less;
-    //    this is also the warm-up.
-    const sentRun = await load(port, AMOUNT);
-    let exact = '';
-    if (config.counted) {
-      const counted = await countedTotal(metricsPort);
-      const sent = AMOUNT + 1; // + the readiness probe
-      exact = counted === sent && sentRun.requests === AMOUNT ? `exact (${counted})` : `MISMATCH counted ${counted} sent ${sent}`;
-    }
-    if (config.scrape) {
-      // The alternatives' endpoints are scraped once too (faultline's just were, by the count):
-      // a monitored service serves its metrics, and a scrape is a second client in the process.
-      const res = await fetch(`http://127.0.0.1:${config.scrape.port === 'app' ? port : metricsPort}${config.scrape.path}`);
-      await res.text();
-      if (res.status !== 200) throw new Error(`${config.fw} ${config.name}: scrape answered ${res.status}`);
-    }
-    // The first scrape is the process's first request from a second client (and, for faultline,
-    // on a second server): V8 throws away code optimised for one kind of request and optimises it
-    // again. That happens once in a service's life, not per response: warm up again before
-    // measuring (every configuration, bare included).
-    await load(port, AMOUNT);
+  } catch (err) {
+    server.kill('SIGKILL');
+    throw err;
+  }
+  return { config, server, port, metricsPort };
+}
+
+/**
+ * Exactly AMOUNT requests, the exactness check, one scrape, AMOUNT more: what every
+ * configuration goes through before it is measured. Returns the exactness text.
+ */
+async function warm({ config, port, metricsPort }) {
+  // 1. exactly AMOUNT requests (autocannon): every one must be counted, no more, no less;
+  //    this is also the warm-up.
+  const sentRun = await load(port, AMOUNT);
+  let exact = '';
+  if (config.counted) {
+    const counted = await countedTotal(metricsPort);
+    const sent = AMOUNT + 1; // + the readiness probe
+    exact = counted === sent && sentRun.requests === AMOUNT ? `exact (${counted})` : `MISMATCH counted ${counted} sent ${sent}`;
+  }
+  if (config.scrape) {
+    // The alternatives' endpoints are scraped once too (faultline's just were, by the count):
+    // a monitored service serves its metrics, and a scrape is a second client in the process.
+    const res = await fetch(`http://127.0.0.1:${config.scrape.port === 'app' ? port : metricsPort}${config.scrape.path}`);
+    await res.text();
+    if (res.status !== 200) throw new Error(`${config.fw} ${config.name}: scrape answered ${res.status}`);
+  }
+  // The first scrape is the process's first request from a second client (and, for faultline,
+  // on a second server): V8 throws away code optimised for one kind of request and optimises it
+  // again. That happens once in a service's life, not per response: warm up again before
+  // measuring (every configuration, bare included).
+  await load(port, AMOUNT);
+  return exact;
+}
+
+async function measure(config) {
+  const s = await startServer(config);
+  try {
+    const exact = await warm(s);
     // 2. saturating load for SECONDS (wrk when installed): req/s, p99 and server CPU per response.
-    const cpu0 = cpuNs(server.pid);
-    const result = hasWrk ? await wrk(port) : await load(port, AMOUNT * 2);
-    const cpu1 = cpuNs(server.pid);
+    const cpu0 = cpuNs(s.server.pid);
+    const result = hasWrk ? await wrk(s.port) : await load(s.port, AMOUNT * 2);
+    const cpu1 = cpuNs(s.server.pid);
     return { rps: result.rps, cpuUs: (cpu1 - cpu0) / 1000 / result.requests, p99: result.p99, requests: result.requests, exact, errors: result.errors + (result.timeouts ?? 0) };
   } finally {
-    server.kill('SIGKILL');
+    s.server.kill('SIGKILL');
+  }
+}
+
+/**
+ * Interleaved bursts: every configuration of one framework runs at once (each warmed as above,
+ * idle but for its turn), and wrk drives one at a time for BURST_SECONDS, in turn, BURSTS times.
+ * A configuration's burst and its bare framework's are seconds apart instead of minutes, so the
+ * host's swings (2x within minutes here) hit both alike; each burst round gives one ratio.
+ * Returns each configuration's CPU µs per response, one per round.
+ */
+async function bursts(configs) {
+  const started = [];
+  try {
+    for (const config of configs) started.push(await startServer(config));
+    for (const s of started) await warm(s);
+    const cpu = new Map(started.map((s) => [s.config, []]));
+    for (let round = 0; round < BURSTS; round++) {
+      const order = started.map((_, i) => started[(i + round) % started.length]);
+      for (const s of order) {
+        const cpu0 = cpuNs(s.server.pid);
+        const result = await wrk(s.port, BURST_SECONDS);
+        const cpu1 = cpuNs(s.server.pid);
+        cpu.get(s.config).push((cpu1 - cpu0) / 1000 / result.requests);
+      }
+    }
+    return cpu;
+  } finally {
+    for (const s of started) s.server.kill('SIGKILL');
   }
 }
 
@@ -127,6 +178,37 @@ if (cpuFrom !== undefined) {
   if (start < 0) throw new Error(`${args['cpu-from']} has no CPU-time table`);
   const end = cpuFrom.indexOf('\n\n', start);
   lines = [...cpuFrom.slice(start, end < 0 ? undefined : end).split('\n'), '', `(CPU-time figures kept from an earlier run of this benchmark on the same code, \`--cpu-from\`; the instruction counts and micro-benchmarks below are from this run.)`];
+}
+
+// Interleaved bursts, framework by framework (needs wrk; skipped with --cpu-from).
+let burstSection = '';
+if (hasWrk && BURSTS > 0 && cpuFrom === undefined) {
+  const byFw = new Map();
+  for (const c of CONFIGS) byFw.set(c.fw, [...(byFw.get(c.fw) ?? []), c]);
+  const burstLines = ['| framework | configuration | server CPU µs/response median (min-max) | capacity kept: median of the rounds\' ratios (min-max) | +µs/response (median of rounds) |', '|---|---|---|---|---|'];
+  for (const [fw, configs] of byFw) {
+    const b = configs.find((c) => c.name === 'bare');
+    if (b === undefined || configs.length < 2) continue;
+    process.stderr.write(`\ninterleaved bursts: ${fw} (${configs.length} servers at once, ${BURSTS} x ${BURST_SECONDS} s each)...\n`);
+    const cpu = await bursts(configs);
+    const base = cpu.get(b);
+    for (const c of configs) {
+      const xs = cpu.get(c);
+      const kept = xs.map((x, i) => (base[i] / x) * 100);
+      const plus = xs.map((x, i) => x - base[i]);
+      burstLines.push(`| ${fw} | ${c.name} | ${fmt(median(xs), 2)} (${fmt(Math.min(...xs), 2)}-${fmt(Math.max(...xs), 2)}) | ${c === b ? '-' : `${fmt(median(kept))}% (${fmt(Math.min(...kept))}-${fmt(Math.max(...kept))}%)`} | ${c === b ? '-' : fmt(median(plus), 2)} |`);
+      process.stderr.write(`  ${c.name}: ${xs.map((x) => fmt(x, 2)).join(' ')}\n`);
+    }
+  }
+  burstSection = `## Server CPU per response, interleaved bursts
+
+Every configuration of a framework runs at once (server core; each warmed, counted and scraped as above, idle but for its
+turn), and wrk drives one at a time for ${BURST_SECONDS} s, in turn, ${BURSTS} rounds, each round starting one configuration later. A
+configuration's burst and its bare framework's are seconds apart instead of minutes, so the host's swings hit both alike;
+"capacity kept" is the median over the rounds of (bare CPU per response / configuration's) within the round.
+
+${burstLines.join('\n')}
+`;
 }
 
 // Instructions per response under callgrind: the stable comparison on this shared machine.
@@ -186,6 +268,7 @@ requests: the stable figure on a shared machine. "Capacity kept" = bare CPU per 
 
 ${lines.join('\n')}
 
+${burstSection}
 ${instructions}
 ${micro}`;
 mkdirSync(join(root, 'docs'), { recursive: true });

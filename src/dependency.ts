@@ -1,5 +1,5 @@
 /**
- * Loads one of faultline's optional dependencies the first time a feature needs it, so that a
+ * Loads one of faultline's npm dependencies the first time a feature needs it, so that a
  * service pays only for what it uses: `faultline/register` with the built-in catalog loads ~50
  * modules instead of ~300 (yaml, zod, prom-client, @opentelemetry/api, fastify-plugin, marked,
  * node-html-parser and theirs come in on first use of a catalog file, `fl.registry`, the

@@ -60,6 +60,8 @@ interface Instruments {
 export class OtelClientSink {
   readonly names: OtelClientInstrumentNames;
   private provider: MeterProvider | undefined;
+  /** The api's metrics entry, read once (the api loads with the first sink). */
+  private readonly metricsApi = otelApi().metrics;
   private instruments: Instruments | undefined;
   private closed = false;
 
@@ -69,13 +71,13 @@ export class OtelClientSink {
     private readonly fault: (kind: string, err: unknown) => void,
   ) {
     this.names = otelClientInstrumentNames(prefix);
-    this.bind(otelApi().metrics.getMeterProvider());
+    this.bind(this.metricsApi.getMeterProvider());
   }
 
   /** Records one observed duration. Never throws. */
   duration(series: ClientResponseSeries, seconds: number): void {
     try {
-      const provider = otelApi().metrics.getMeterProvider();
+      const provider = this.metricsApi.getMeterProvider();
       if (provider !== this.provider) this.bind(provider);
       this.instruments?.duration.record(seconds >= 0 ? seconds : 0, (series.otelAttributes ?? this.responseAttributes(series)).histogram);
     } catch (err) {

@@ -93,6 +93,8 @@ interface Instruments {
 export class OtelSink {
   readonly names: OtelInstrumentNames;
   private provider: MeterProvider | undefined;
+  /** The api's metrics entry, read once (the api loads with the first sink). */
+  private readonly metricsApi = otelApi().metrics;
   private instruments: Instruments | undefined;
   private readonly methodAttributes: (Attributes | undefined)[] = [];
   private readonly infoAttributes: readonly Attributes[];
@@ -110,13 +112,13 @@ export class OtelSink {
       category: e.category ?? categoryOfCode(e.code),
       description: pickText(e.description, recorder.lang),
     }));
-    this.bind(otelApi().metrics.getMeterProvider());
+    this.bind(this.metricsApi.getMeterProvider());
   }
 
   /** Records one counted response in the duration histogram. Never throws. */
   response(series: ResponseSeries, seconds: number): void {
     try {
-      const provider = otelApi().metrics.getMeterProvider();
+      const provider = this.metricsApi.getMeterProvider();
       if (provider !== this.provider) this.bind(provider);
       const attributes = series.otelAttributes ?? this.responseAttributes(series);
       this.instruments?.duration.record(seconds >= 0 ? seconds : 0, attributes.histogram);

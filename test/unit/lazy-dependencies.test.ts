@@ -1,8 +1,9 @@
 // faultline's third-party packages are loaded on first use of the feature that needs each
 // (src/dependency.ts): `faultline/register` with the built-in catalog loads none of them.
-// Loading ~300 modules a service does not use cost start-up time and memory: `require('faultline')`
-// took ~255 ms and held 10.6 MB of heap after GC, now ~76 ms and 4.6 MB (README "Performance"). Checked in plain Node processes on the CommonJS build (the one
-// both entry points run): vitest loads modules its own way.
+// Loading ~300 modules a service does not use cost start-up time and memory:
+// `require('faultline')` took ~255 ms and held 10.6 MB of heap after GC, now ~76 ms and 4.6 MB
+// (README "Performance"). Checked in plain Node processes on the CommonJS build (the one both
+// entry points run): vitest loads modules its own way.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -189,10 +189,14 @@ if (hasWrk && BURSTS > 0 && cpuFrom === undefined) {
   for (const [fw, configs] of byFw) {
     const b = configs.find((c) => c.name === 'bare');
     if (b === undefined || configs.length < 2) continue;
-    process.stderr.write(`\ninterleaved bursts: ${fw} (${configs.length} servers at once, ${BURSTS} x ${BURST_SECONDS} s each)...\n`);
-    const cpu = await bursts(configs);
+    // A second bare server beside the first: how far apart two identical processes land is
+    // the noise floor of this method, shown in its own row.
+    const control = { ...b, name: 'bare, a second process (control)' };
+    const all = [b, control, ...configs.filter((c) => c !== b)];
+    process.stderr.write(`\ninterleaved bursts: ${fw} (${all.length} servers at once, ${BURSTS} x ${BURST_SECONDS} s each)...\n`);
+    const cpu = await bursts(all);
     const base = cpu.get(b);
-    for (const c of configs) {
+    for (const c of all) {
       const xs = cpu.get(c);
       const kept = xs.map((x, i) => (base[i] / x) * 100);
       const plus = xs.map((x, i) => x - base[i]);
@@ -205,7 +209,8 @@ if (hasWrk && BURSTS > 0 && cpuFrom === undefined) {
 Every configuration of a framework runs at once (server core; each warmed, counted and scraped as above, idle but for its
 turn), and wrk drives one at a time for ${BURST_SECONDS} s, in turn, ${BURSTS} rounds, each round starting one configuration later. A
 configuration's burst and its bare framework's are seconds apart instead of minutes, so the host's swings hit both alike;
-"capacity kept" is the median over the rounds of (bare CPU per response / configuration's) within the round.
+"capacity kept" is the median over the rounds of (bare CPU per response / configuration's) within the round. A second
+bare server runs beside the first as a control: its row is how far apart two identical processes land by this method.
 
 ${burstLines.join('\n')}
 `;

@@ -19,9 +19,20 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/
 const ROUNDS = Number(args.rounds ?? 3);
 const AMOUNT = Number(args.amount ?? 20000);
 const SECONDS = Number(args.seconds ?? 5);
-// Interleaved bursts after the rounds (`--bursts=0` skips): see bursts() below.
+// Interleaved bursts after the rounds (`--bursts=0` skips): see bursts() below. BURSTS rounds in
+// all, split over BURST_PROCESSES sets of freshly started servers.
 const BURSTS = Number(args.bursts ?? 15);
 const BURST_SECONDS = Number(args['burst-seconds'] ?? 2);
+const BURST_PROCESSES = Math.max(1, Math.min(BURSTS, Number(args['burst-processes'] ?? 5)));
+/**
+ * Node flags of every server in the bursts. Each server idles for seconds between its bursts,
+ * and V8's memory reducer, which shrinks the heap of a process that stopped allocating, fires
+ * at points that depend on those gaps: with it, the fourth server of a set ran every burst
+ * 20-35 % slower than the others, whichever configuration it was (faultline/register 22.0 µs
+ * per response there, 16.9 µs in the same position with the flag). A server under steady load
+ * never goes idle like that.
+ */
+const BURST_NODE_FLAGS = ['--no-memory-reducer'];
 const hasWrk = existsSync('/usr/bin/wrk');
 const CONNECTIONS = 50;
 const only = args.only ? new RegExp(args.only) : null;
@@ -50,11 +61,11 @@ async function countedTotal(metricsPort) {
 }
 
 /** Starts a configuration's server (pinned to the server core) and waits until it listens. */
-async function startServer(config) {
+async function startServer(config, nodeFlags = []) {
   const port = await freePort();
   const metricsPort = await freePort();
   const env = serverEnv(config, port, metricsPort);
-  const server = spawnPinned(SERVER_CORE, config.argv, { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+  const server = spawnPinned(SERVER_CORE, [...nodeFlags, ...config.argv], { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
   try {
     await waitForPort(port);
   } catch (err) {
@@ -107,22 +118,44 @@ async function measure(config) {
   }
 }
 
+/** A repeatable pseudo-random generator (mulberry32): the same orders in every run. */
+function randomFrom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A shuffled copy (Fisher-Yates). */
+function shuffled(items, random) {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
 /**
  * Interleaved bursts: every configuration of one framework runs at once (each warmed as above,
- * idle but for its turn), and wrk drives one at a time for BURST_SECONDS, in turn, BURSTS times.
- * A configuration's burst and its bare framework's are seconds apart instead of minutes, so the
+ * idle but for its turn), and wrk drives one at a time for BURST_SECONDS, `rounds` times. A
+ * configuration's burst and its bare framework's are seconds apart instead of minutes, so the
  * host's swings (2x within minutes here) hit both alike; each burst round gives one ratio.
- * Returns each configuration's CPU µs per response, one per round.
+ * The servers start in a shuffled order and each round runs them in a new shuffled order, so
+ * no configuration always starts fourth or always follows the same one. Returns each
+ * configuration's CPU µs per response, one per round.
  */
-async function bursts(configs) {
+async function bursts(configs, rounds, random) {
   const started = [];
   try {
-    for (const config of configs) started.push(await startServer(config));
+    for (const config of shuffled(configs, random)) started.push(await startServer(config, BURST_NODE_FLAGS));
     for (const s of started) await warm(s);
     const cpu = new Map(started.map((s) => [s.config, []]));
-    for (let round = 0; round < BURSTS; round++) {
-      const order = started.map((_, i) => started[(i + round) % started.length]);
-      for (const s of order) {
+    for (let round = 0; round < rounds; round++) {
+      for (const s of shuffled(started, random)) {
         const cpu0 = cpuNs(s.server.pid);
         const result = await wrk(s.port, BURST_SECONDS);
         const cpu1 = cpuNs(s.server.pid);
@@ -180,12 +213,20 @@ if (cpuFrom !== undefined) {
   lines = [...cpuFrom.slice(start, end < 0 ? undefined : end).split('\n'), '', `(CPU-time figures kept from an earlier run of this benchmark on the same code, \`--cpu-from\`; the instruction counts and micro-benchmarks below are from this run.)`];
 }
 
-// Interleaved bursts, framework by framework (needs wrk; skipped with --cpu-from).
+// Interleaved bursts, framework by framework (needs wrk; with --cpu-from, the earlier run's are kept).
 let burstSection = '';
-if (hasWrk && BURSTS > 0 && cpuFrom === undefined) {
+const BURST_HEADING = '## Server CPU per response, interleaved bursts';
+if (cpuFrom !== undefined) {
+  const start = cpuFrom.indexOf(BURST_HEADING);
+  if (start >= 0) {
+    const end = cpuFrom.indexOf('\n## ', start + 3);
+    burstSection = `${cpuFrom.slice(start, end < 0 ? undefined : end + 1).trimEnd()}\n\n(Kept from the same earlier run, \`--cpu-from\`.)\n`;
+  }
+} else if (hasWrk && BURSTS > 0) {
   const byFw = new Map();
   for (const c of CONFIGS) byFw.set(c.fw, [...(byFw.get(c.fw) ?? []), c]);
-  const burstLines = ['| framework | configuration | server CPU µs/response median (min-max) | capacity kept: median of the rounds\' ratios (min-max) | +µs/response (median of rounds) |', '|---|---|---|---|---|'];
+  const burstLines = ['| framework | configuration | server CPU µs/response median (min-max) | capacity kept: median of the rounds\' ratios (min-max) | kept, each set of processes (median of its rounds) | +µs/response (median of rounds) |', '|---|---|---|---|---|---|'];
+  const random = randomFrom(Number(args['burst-seed'] ?? 1));
   for (const [fw, configs] of byFw) {
     const b = configs.find((c) => c.name === 'bare');
     if (b === undefined || configs.length < 2) continue;
@@ -193,24 +234,44 @@ if (hasWrk && BURSTS > 0 && cpuFrom === undefined) {
     // the noise floor of this method, shown in its own row.
     const control = { ...b, name: 'bare, a second process (control)' };
     const all = [b, control, ...configs.filter((c) => c !== b)];
-    process.stderr.write(`\ninterleaved bursts: ${fw} (${all.length} servers at once, ${BURSTS} x ${BURST_SECONDS} s each)...\n`);
-    const cpu = await bursts(all);
+    // One process of a configuration can run its whole life faster or slower than another of
+    // the same: the rounds are split over BURST_PROCESSES sets of fresh servers, and each set's
+    // ratios are reported too.
+    const perSet = Math.ceil(BURSTS / BURST_PROCESSES);
+    const cpu = new Map(all.map((c) => [c, []]));
+    const sets = [];
+    for (let set = 0, done = 0; done < BURSTS; set++, done += perSet) {
+      const rounds = Math.min(perSet, BURSTS - done);
+      process.stderr.write(`\ninterleaved bursts: ${fw}, servers ${set + 1} (${all.length} at once, ${rounds} x ${BURST_SECONDS} s each)...\n`);
+      const got = await bursts(all, rounds, random);
+      sets.push(got);
+      for (const c of all) {
+        cpu.get(c).push(...got.get(c));
+        process.stderr.write(`  ${c.name}: ${got.get(c).map((x) => fmt(x, 2)).join(' ')}\n`);
+      }
+    }
+    const keptOf = (xs, base) => xs.map((x, i) => (base[i] / x) * 100);
     const base = cpu.get(b);
     for (const c of all) {
       const xs = cpu.get(c);
-      const kept = xs.map((x, i) => (base[i] / x) * 100);
+      const kept = keptOf(xs, base);
       const plus = xs.map((x, i) => x - base[i]);
-      burstLines.push(`| ${fw} | ${c.name} | ${fmt(median(xs), 2)} (${fmt(Math.min(...xs), 2)}-${fmt(Math.max(...xs), 2)}) | ${c === b ? '-' : `${fmt(median(kept))}% (${fmt(Math.min(...kept))}-${fmt(Math.max(...kept))}%)`} | ${c === b ? '-' : fmt(median(plus), 2)} |`);
-      process.stderr.write(`  ${c.name}: ${xs.map((x) => fmt(x, 2)).join(' ')}\n`);
+      const bySet = sets.map((got) => fmt(median(keptOf(got.get(c), got.get(b))))).join(' / ');
+      burstLines.push(`| ${fw} | ${c.name} | ${fmt(median(xs), 2)} (${fmt(Math.min(...xs), 2)}-${fmt(Math.max(...xs), 2)}) | ${c === b ? '-' : `${fmt(median(kept))}% (${fmt(Math.min(...kept))}-${fmt(Math.max(...kept))}%)`} | ${c === b ? '-' : `${bySet} %`} | ${c === b ? '-' : fmt(median(plus), 2)} |`);
     }
   }
-  burstSection = `## Server CPU per response, interleaved bursts
+  burstSection = `${BURST_HEADING}
 
 Every configuration of a framework runs at once (server core; each warmed, counted and scraped as above, idle but for its
-turn), and wrk drives one at a time for ${BURST_SECONDS} s, in turn, ${BURSTS} rounds, each round starting one configuration later. A
+turn), and wrk drives one at a time for ${BURST_SECONDS} s, ${BURSTS} rounds split over ${BURST_PROCESSES} sets of freshly started servers; the servers of a
+set start in a shuffled order and every round runs them in a new shuffled order (seeded: the same orders every run). A
 configuration's burst and its bare framework's are seconds apart instead of minutes, so the host's swings hit both alike;
-"capacity kept" is the median over the rounds of (bare CPU per response / configuration's) within the round. A second
-bare server runs beside the first as a control: its row is how far apart two identical processes land by this method.
+"capacity kept" is the median over all rounds of (bare CPU per response / configuration's) within the round. One process
+can run its whole life faster or slower than another of the same configuration, hence the sets, whose own medians are
+listed, and a second bare server beside the first as a control: its row is how far apart two identical processes land by
+this method. Servers here run with \`${BURST_NODE_FLAGS.join(' ')}\`: between its bursts each one idles for seconds, and V8's
+memory reducer, which shrinks the heap of a process that stopped allocating, fired at points that depend on those gaps
+(without the flag, the fourth server started in a set ran every burst 20-35 % slower, whichever configuration it was).
 
 ${burstLines.join('\n')}
 `;

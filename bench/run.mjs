@@ -270,8 +270,9 @@ configuration's burst and its bare framework's are seconds apart instead of minu
 can run its whole life faster or slower than another of the same configuration, hence the sets, whose own medians are
 listed, and a second bare server beside the first as a control: its row is how far apart two identical processes land by
 this method. Servers here run with \`${BURST_NODE_FLAGS.join(' ')}\`: between its bursts each one idles for seconds, and V8's
-memory reducer, which shrinks the heap of a process that stopped allocating, fired at points that depend on those gaps
-(without the flag, the fourth server started in a set ran every burst 20-35 % slower, whichever configuration it was).
+memory reducer, which shrinks the heap of a process that stopped allocating, is set off by such gaps (without the flag,
+the fourth server started in a set ran every burst 20-35 % slower, whichever configuration it was; why the fourth is not
+established).
 
 ${burstLines.join('\n')}
 `;
@@ -287,7 +288,9 @@ if (args['instructions-from']) {
   const start = earlier.indexOf('## Instructions per response');
   if (start < 0) throw new Error(`${args['instructions-from']} has no instructions section`);
   const end = earlier.indexOf('\n## ', start + 3);
-  instructions = `${earlier.slice(start, end < 0 ? undefined : end + 1).trimEnd()}\n\n(Instruction counts kept from an earlier run of this benchmark on the same code, \`--instructions-from\`; the CPU figures above are from this run.)\n`;
+  // Kept once: a file that kept them from another run already carries the note below.
+  const kept = earlier.slice(start, end < 0 ? undefined : end + 1).replace(/\n\(Instruction counts kept from an earlier run[^\n]*\n/g, '\n');
+  instructions = `${kept.trimEnd()}\n\n(Instruction counts kept from an earlier run of this benchmark on the same code, \`--instructions-from\`; the CPU figures above are from this run.)\n`;
 } else if (withInstructions) {
   process.stderr.write('\ninstructions per response (callgrind)...\n');
   // Three processes of two counted passes rather than two of three: processes of one

@@ -26,11 +26,12 @@ const BURST_SECONDS = Number(args['burst-seconds'] ?? 2);
 const BURST_PROCESSES = Math.max(1, Math.min(BURSTS, Number(args['burst-processes'] ?? 5)));
 /**
  * Node flags of every server in the bursts. Each server idles for seconds between its bursts,
- * and V8's memory reducer, which shrinks the heap of a process that stopped allocating, fires
- * at points that depend on those gaps: with it, the fourth server of a set ran every burst
- * 20-35 % slower than the others, whichever configuration it was (faultline/register 22.0 µs
- * per response there, 16.9 µs in the same position with the flag). A server under steady load
- * never goes idle like that.
+ * and V8's memory reducer, which shrinks the heap of a process that stopped allocating, is set
+ * off by such gaps: with it, the fourth server of a set ran every burst 20-35 % slower than
+ * the others, whichever configuration it was (faultline/register 22.0 µs per response there,
+ * 16.9 µs in the same position with the flag). A server under steady load never goes idle like
+ * that. With the flag the fourth was still the slowest in two hand runs (by 3-7 %): the
+ * shuffled start orders spread whatever remains over the configurations.
  */
 const BURST_NODE_FLAGS = ['--no-memory-reducer'];
 const hasWrk = existsSync('/usr/bin/wrk');
@@ -220,7 +221,8 @@ if (cpuFrom !== undefined) {
   const start = cpuFrom.indexOf(BURST_HEADING);
   if (start >= 0) {
     const end = cpuFrom.indexOf('\n## ', start + 3);
-    burstSection = `${cpuFrom.slice(start, end < 0 ? undefined : end + 1).trimEnd()}\n\n(Kept from the same earlier run, \`--cpu-from\`.)\n`;
+    const kept = cpuFrom.slice(start, end < 0 ? undefined : end + 1).replace(/\n\(Kept from the same earlier run, `--cpu-from`\.\)\n/g, '\n');
+    burstSection = `${kept.trimEnd()}\n\n(Kept from the same earlier run, \`--cpu-from\`.)\n`;
   }
 } else if (hasWrk && BURSTS > 0) {
   const byFw = new Map();

@@ -119,6 +119,19 @@ async function measure(config) {
   }
 }
 
+/**
+ * The `## heading` section of an earlier docs/benchmarks.md, up to the next section, with `note`
+ * after it once (a file that kept the section from yet another run already carries the note),
+ * or undefined when the file has no such section.
+ */
+function keptSection(text, heading, note) {
+  const start = text.indexOf(heading);
+  if (start < 0) return undefined;
+  const end = text.indexOf('\n## ', start + 3);
+  const section = text.slice(start, end < 0 ? undefined : end + 1).split(`\n${note}\n`).join('\n');
+  return `${section.trimEnd()}\n\n${note}\n`;
+}
+
 /** A repeatable pseudo-random generator (mulberry32): the same orders in every run. */
 function randomFrom(seed) {
   let a = seed >>> 0;
@@ -218,12 +231,7 @@ if (cpuFrom !== undefined) {
 let burstSection = '';
 const BURST_HEADING = '## Server CPU per response, interleaved bursts';
 if (cpuFrom !== undefined) {
-  const start = cpuFrom.indexOf(BURST_HEADING);
-  if (start >= 0) {
-    const end = cpuFrom.indexOf('\n## ', start + 3);
-    const kept = cpuFrom.slice(start, end < 0 ? undefined : end + 1).replace(/\n\(Kept from the same earlier run, `--cpu-from`\.\)\n/g, '\n');
-    burstSection = `${kept.trimEnd()}\n\n(Kept from the same earlier run, \`--cpu-from\`.)\n`;
-  }
+  burstSection = keptSection(cpuFrom, BURST_HEADING, '(Kept from the same earlier run, `--cpu-from`.)') ?? '';
 } else if (hasWrk && BURSTS > 0) {
   const byFw = new Map();
   for (const c of CONFIGS) byFw.set(c.fw, [...(byFw.get(c.fw) ?? []), c]);
@@ -287,12 +295,9 @@ if (args['instructions-from']) {
   // The instruction counts do not depend on the machine's load: a CPU-time rerun may keep the
   // section of an earlier run (its text says which) instead of counting again for half an hour.
   const earlier = readFileSync(args['instructions-from'], 'utf8');
-  const start = earlier.indexOf('## Instructions per response');
-  if (start < 0) throw new Error(`${args['instructions-from']} has no instructions section`);
-  const end = earlier.indexOf('\n## ', start + 3);
-  // Kept once: a file that kept them from another run already carries the note below.
-  const kept = earlier.slice(start, end < 0 ? undefined : end + 1).replace(/\n\(Instruction counts kept from an earlier run[^\n]*\n/g, '\n');
-  instructions = `${kept.trimEnd()}\n\n(Instruction counts kept from an earlier run of this benchmark on the same code, \`--instructions-from\`; the CPU figures above are from this run.)\n`;
+  const kept = keptSection(earlier, '## Instructions per response', '(Instruction counts kept from an earlier run of this benchmark on the same code, `--instructions-from`; the CPU figures above are from this run.)');
+  if (kept === undefined) throw new Error(`${args['instructions-from']} has no instructions section`);
+  instructions = kept;
 } else if (withInstructions) {
   process.stderr.write('\ninstructions per response (callgrind)...\n');
   // Three processes of two counted passes rather than two of three: processes of one

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
 import type { Catalog } from './catalog/types.js';
 import { loadCatalog } from './catalog/load.js';
+import { SegmentTrie } from './catalog/route-matcher.js';
 import type { FaultlineOptions, ResolvedOptions } from './config.js';
 import { resolveOptions } from './config.js';
 import { OnceLogger } from './log.js';
@@ -384,6 +385,8 @@ export class Faultline implements TrackingOwner {
     const url = res.req?.url;
     if (url === undefined) return undefined;
     const q = url.indexOf('?');
+    // faultline's own matcher reads the path in place (no copy of it per request).
+    if (matcher instanceof SegmentTrie) return matcher.matchUntil(url, q < 0 ? url.length : q);
     return matcher.match(q < 0 ? url : url.slice(0, q));
   }
 

@@ -11,10 +11,20 @@ interface PatternEdge {
 /** One level of the segment trie: literal children by text, then patterns, then one parameter edge. */
 class TrieNode {
   literals: Map<string, TrieNode> | undefined;
+  /**
+   * The same children as `literals` while there are at most SCAN_LIMIT of them (most nodes of an
+   * API's trie): compared in place with the request path, where a map lookup first cut the
+   * segment out of the path (a new string) and hashed it.
+   */
+  literalKeys: string[] | undefined;
+  literalNodes: TrieNode[] | undefined;
   patterns: PatternEdge[] | undefined;
   param: TrieNode | undefined;
   template: string | undefined;
 }
+
+/** Literal children compared one by one up to this many; past it, looked up in the map. */
+const SCAN_LIMIT = 8;
 
 const WHOLE_PARAM = /^(?:\{[^{}/]+\}|:[A-Za-z_$][\w$]*)$/;
 const PARAM_IN_SEGMENT = /\{[^{}/]+\}/g;
@@ -61,7 +71,7 @@ function trimPath(path: string): string {
  * are compared percent-decoded, paths and templates case-sensitively, and one trailing slash is
  * ignored on both sides. The first of two equivalent templates wins.
  */
-class SegmentTrie implements RouteMatcher {
+export class SegmentTrie implements RouteMatcher {
   private readonly root = new TrieNode();
   private count = 0;
 
@@ -100,38 +110,77 @@ class SegmentTrie implements RouteMatcher {
     if (next === undefined) {
       next = new TrieNode();
       node.literals.set(key, next);
+      if (node.literals.size <= SCAN_LIMIT) {
+        (node.literalKeys ??= []).push(key);
+        (node.literalNodes ??= []).push(next);
+      } else {
+        node.literalKeys = undefined;
+        node.literalNodes = undefined;
+      }
     }
     return next;
   }
 
   match(path: string): string | undefined {
-    if (typeof path !== 'string' || path.charCodeAt(0) !== 47 /* / */) return undefined;
-    const rest = trimPath(path);
-    if (rest === '') return this.root.template;
-    return walk(this.root, rest, 0);
+    return typeof path === 'string' ? this.matchUntil(path, path.length) : undefined;
+  }
+
+  /**
+   * @internal `match()` of `url.slice(0, stop)` (the path of a request target whose query starts
+   * at `stop`), without cutting it out: the hot path of faultline/register.
+   */
+  matchUntil(url: string, stop: number): string | undefined {
+    if (url.charCodeAt(0) !== 47 /* / */) return undefined;
+    // One trailing slash is ignored, as in the templates.
+    if (stop > 1 && url.charCodeAt(stop - 1) === 47) stop--;
+    if (stop <= 1) return this.root.template;
+    const pct = url.indexOf('%');
+    return walk(this.root, url, 1, stop, pct >= 0 && pct < stop);
   }
 }
 
-function walk(node: TrieNode, path: string, from: number): string | undefined {
-  if (from > path.length) return node.template;
+/** Whether `path.slice(from, end)` is `key`, without making that string. */
+function sameText(key: string, path: string, from: number, end: number): boolean {
+  if (key.length !== end - from) return false;
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== path.charCodeAt(from + i)) return false;
+  return true;
+}
+
+/** The literal child of `node` named by `path.slice(from, end)` (percent-decoded when `decode`). */
+function literalChild(node: TrieNode, path: string, from: number, end: number, decode: boolean): TrieNode | undefined {
+  const keys = node.literalKeys;
+  if (keys === undefined || decode) {
+    const literals = node.literals;
+    return literals === undefined ? undefined : literals.get(decode ? decodeSegment(path.slice(from, end)) : path.slice(from, end));
+  }
+  for (let i = 0; i < keys.length; i++) if (sameText(keys[i]!, path, from, end)) return node.literalNodes![i];
+  return undefined;
+}
+
+/**
+ * The template under `node` matching the path's segments from `from` to `stop` (exclusive);
+ * `decode` when the path holds a `%` escape (segments are then compared decoded).
+ */
+function walk(node: TrieNode, path: string, from: number, stop: number, decode: boolean): string | undefined {
+  if (from > stop) return node.template;
   let end = path.indexOf('/', from);
-  if (end < 0) end = path.length;
-  const segment = decodeSegment(path.slice(from, end));
+  if (end < 0 || end > stop) end = stop;
   const next = end + 1;
-  const literal = node.literals?.get(segment);
+  const literal = literalChild(node, path, from, end, decode);
   if (literal !== undefined) {
-    const found = walk(literal, path, next);
+    const found = walk(literal, path, next, stop, decode);
     if (found !== undefined) return found;
   }
-  if (segment.length === 0) return undefined;
+  if (end === from) return undefined;
   if (node.patterns !== undefined) {
+    const segment = decode ? decodeSegment(path.slice(from, end)) : path.slice(from, end);
     for (const edge of node.patterns) {
       if (!edge.re.test(segment)) continue;
-      const found = walk(edge.node, path, next);
+      const found = walk(edge.node, path, next, stop, decode);
       if (found !== undefined) return found;
     }
   }
-  return node.param === undefined ? undefined : walk(node.param, path, next);
+  return node.param === undefined ? undefined : walk(node.param, path, next, stop, decode);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRoutes } from '../../../src/catalog/route-matcher.js';
+import { SegmentTrie, compileRoutes } from '../../../src/catalog/route-matcher.js';
 import { largeOpenApi, samplePath } from '../../helpers/openapi-large.js';
 
 describe('route matcher', () => {
@@ -78,5 +78,29 @@ describe('route matcher', () => {
     expect(matcher.match('/api/v3/r350')).toBeUndefined();
     expect(matcher.match('/api/v3/r1/2/parts')).toBeUndefined();
     expect(matcher.match('/r1/2')).toBeUndefined();
+  });
+  it('reads a request target up to its query in place (matchUntil, the path of faultline/register)', () => {
+    expect(routes).toBeInstanceOf(SegmentTrie);
+    const trie = routes as SegmentTrie;
+    const until = (url: string): string | undefined => trie.matchUntil(url, url.includes('?') ? url.indexOf('?') : url.length);
+    expect(until('/v1/pets/42?next=/v1/pets/mine')).toBe('/v1/pets/{petId}');
+    expect(until('/v1/pets/?limit=5')).toBe('/v1/pets');
+    expect(until('/?q')).toBe('/');
+    expect(until('/v1/pets/m%69ne?x=%41')).toBe('/v1/pets/mine');
+    expect(until('/v1/pets/mine?%')).toBe('/v1/pets/mine');
+    expect(until('/v1/pets/42/toys?toyId=7')).toBeUndefined();
+    expect(until('?/v1/pets')).toBeUndefined();
+  });
+
+  it('compares up to eight literal children in place and looks up more in a map, escaped or not', () => {
+    const many = compileRoutes([...Array.from({ length: 12 }, (_, i) => `/n/k${i}`), '/n/{id}', '/few/a', '/few/b']);
+    expect(many.match('/n/k0')).toBe('/n/k0');
+    expect(many.match('/n/k11')).toBe('/n/k11');
+    expect(many.match('/n/k%31%31')).toBe('/n/k11');
+    expect(many.match('/n/k12')).toBe('/n/{id}');
+    expect(many.match('/few/b')).toBe('/few/b');
+    expect(many.match('/few/%62')).toBe('/few/b');
+    expect(many.match('/few/bb')).toBeUndefined();
+    expect(many.match('/few/')).toBeUndefined();
   });
 });

@@ -21,6 +21,8 @@ export const CONFIGS = [
   // response (an ES module tree of ~150 modules cost ~1,000-1,500 instructions per response;
   // the package's import entry now wraps the CommonJS build).
   { fw: 'node:http', name: "faultline's modules loaded, not started", argv: ['--import', S('loaded.mjs'), S('node.mjs')], env: { BENCH_MODE: 'bare' } },
+  // Node's two HTTP server channels with empty subscribers: the floor of any hook built on them.
+  { fw: 'node:http', name: 'two empty diagnostics_channel subscribers', argv: ['--import', S('channels.mjs'), S('node.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'node:http', name: 'prom-client by hand', argv: [S('node.mjs')], env: { BENCH_MODE: 'prom-client' }, scrape: { port: 'metrics', path: '/metrics' } },
   { fw: 'node:http', name: 'OpenTelemetry http', argv: [S('node-otel.cjs')], env: {}, scrape: { port: 'metrics', path: '/metrics' } },
   { fw: 'express', name: 'bare', argv: [S('express.mjs')], env: { BENCH_MODE: 'bare' } },

@@ -67,11 +67,11 @@ function dumpTotal(file) {
  * pass. `nodeArgs` are added to Node's flags; `onDump(file, pid)` is given each counted pass's
  * callgrind dump before it is deleted (bench/profile.mjs).
  */
-export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[config.fw] ?? 20000, warm = 2, passes = 3, connections = 10, layout = 0, nodeArgs = [], onDump } = {}) {
+export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[config.fw] ?? 20000, warm = 2, passes = 3, connections = 10, layout = 0, nodeArgs = [], valgrindArgs = [], onDump } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-callgrind-'));
   const port = await freePort();
   const metricsPort = await freePort();
-  const argv = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...NODE_FLAGS, ...nodeArgs, '--require', join(root, 'bench/servers/layout.cjs'), ...config.argv];
+  const argv = ['valgrind', '--tool=callgrind', ...valgrindArgs, '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...NODE_FLAGS, ...nodeArgs, '--require', join(root, 'bench/servers/layout.cjs'), ...config.argv];
   const env = { ...serverEnv(config, port, metricsPort), BENCH_LAYOUT: String(layout) };
   const server = hasTaskset ? spawn('taskset', ['-c', SERVER_CORE, ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'], cwd: root }) : spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
   let stderr = '';

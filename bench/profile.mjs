@@ -6,7 +6,7 @@
 // moves by a few hundred instructions per response from another (heap layout), so compare
 // configurations with bench/instructions.mjs; use this to see what a figure is made of.
 //
-//   node bench/profile.mjs --only='^fastify faultline$' [--top=25] [--layout=0] [--amount=N]
+//   node bench/profile.mjs --only='^fastify faultline$' [--top=25] [--layout=0] [--amount=N] [--cache-sim]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -35,25 +35,32 @@ function nameAt(ranges, address) {
   return r !== undefined && address < r[1] ? r[2] : 'JIT code not in the map';
 }
 
-/** Self instructions per function of a callgrind dump, JIT addresses named from the map. */
-function selfCosts(dumpFile, perfMapFile) {
+/**
+ * Self cost per function of a callgrind dump for each of `events` (callgrind's names: Ir,
+ * I1mr, D1mr, ...), JIT addresses named from the map: totals and a map name -> counts.
+ */
+function selfCosts(dumpFile, perfMapFile, events = ['Ir']) {
   const ranges = readPerfMap(perfMapFile);
-  const text = execFileSync('callgrind_annotate', ['--threshold=100', dumpFile], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const text = execFileSync('callgrind_annotate', ['--threshold=100', `--show=${events.join(',')}`, dumpFile], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  // One column per event: a count and its share, or a lone "0" / "." for none.
+  const row = new RegExp(`^${'\\s*([\\d,]+|\\.)\\s+(?:\\(\\s*[\\d.]+%\\)\\s+)?'.repeat(events.length)}(\\S.*)$`);
   const costs = new Map();
-  let total = 0;
+  let totals = events.map(() => 0);
   for (const line of text.split('\n')) {
-    const m = /^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*)$/.exec(line);
+    const m = row.exec(line);
     if (m === null) continue;
-    const n = Number(m[1].replaceAll(',', ''));
-    if (m[2].startsWith('PROGRAM TOTALS')) {
-      total = n;
+    const ns = events.map((_, i) => (m[i + 1] === '.' ? 0 : Number(m[i + 1].replaceAll(',', ''))));
+    const what = m[events.length + 1];
+    if (what.startsWith('PROGRAM TOTALS')) {
+      totals = ns;
       continue;
     }
-    const jit = /^\?\?\?:0x([0-9a-f]+)/.exec(m[2]);
-    const name = jit !== null ? nameAt(ranges, parseInt(jit[1], 16)) : m[2].replace(/^\?\?\?:/, '').replace(/ \[.*$/, '');
-    costs.set(name, (costs.get(name) ?? 0) + n);
+    const jit = /^\?\?\?:0x([0-9a-f]+)/.exec(what);
+    const name = jit !== null ? nameAt(ranges, parseInt(jit[1], 16)) : what.replace(/^\?\?\?:/, '').replace(/ \[.*$/, '');
+    const sum = costs.get(name) ?? events.map(() => 0);
+    costs.set(name, sum.map((x, i) => x + ns[i]));
   }
-  return { total, costs };
+  return { totals, costs };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -69,6 +76,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   }
   const config = configs[0];
   const top = Number(args.top ?? 25);
+  // --cache-sim: callgrind also simulates the caches (bench/cache.mjs); each function's L1
+  // instruction and data misses are shown beside its instructions.
+  const cacheSim = 'cache-sim' in args && args['cache-sim'] !== 'no';
+  const events = cacheSim ? ['Ir', 'I1mr', 'D1mr', 'D1mw'] : ['Ir'];
   let profile;
   // The pass size defaults to instructions.mjs's for the framework.
   const { amount } = await instructionsPerResponse(config, {
@@ -76,18 +87,26 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     passes: 1,
     layout: Number(args.layout ?? 0),
     nodeArgs: ['--perf-basic-prof'],
+    valgrindArgs: cacheSim ? ['--cache-sim=yes'] : [],
     onDump: (file, pid) => {
       const map = `/tmp/perf-${pid}.map`;
-      profile = selfCosts(file, map);
+      profile = selfCosts(file, map, events);
       rmSync(map, { force: true });
     },
   });
-  const per = (n) => (n / amount).toFixed(1).padStart(9);
-  const rows = [...profile.costs].sort((a, b) => b[1] - a[1]);
+  const per = (ns) => ns.map((n) => (n / amount).toFixed(1).padStart(9)).join('');
+  const rows = [...profile.costs].sort((a, b) => b[1][0] - a[1][0]);
   const ours = rows.filter(([name]) => /\/dist\/(?:cjs|esm)\//.test(name));
-  const lines = [`${config.fw} ${config.name}: ${per(profile.total).trim()} instructions per response (one pass of ${amount})`, '', "faultline's functions (self, per response):"];
-  for (const [name, n] of ours) if (n / amount >= 0.5) lines.push(`${per(n)}  ${name}`);
-  lines.push(`${per(ours.reduce((a, [, n]) => a + n, 0))}  (sum)`, '', `the top ${top} of the process (self, per response):`);
-  for (const [name, n] of rows.slice(0, top)) lines.push(`${per(n)}  ${name}`);
+  const sum = ours.reduce((a, [, ns]) => a.map((x, i) => x + ns[i]), events.map(() => 0));
+  const head = events.map((e) => e.padStart(9)).join('');
+  const lines = [
+    `${config.fw} ${config.name}, per response (one pass of ${amount}): ${events.map((e, i) => `${e} ${(profile.totals[i] / amount).toFixed(1)}`).join(', ')}`,
+    '',
+    "faultline's functions (self, per response):",
+    head,
+  ];
+  for (const [name, ns] of ours) if (ns[0] / amount >= 0.5) lines.push(`${per(ns)}  ${name}`);
+  lines.push(`${per(sum)}  (sum)`, '', `the top ${top} of the process (self, per response):`, head);
+  for (const [name, ns] of rows.slice(0, top)) lines.push(`${per(ns)}  ${name}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

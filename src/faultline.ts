@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
-import type { Catalog } from './catalog/types.js';
+import type { Catalog, RouteMatcher } from './catalog/types.js';
 import { loadCatalog } from './catalog/load.js';
 import { SegmentTrie } from './catalog/route-matcher.js';
 import type { FaultlineOptions, ResolvedOptions } from './config.js';
@@ -379,9 +379,13 @@ export class Faultline implements TrackingOwner {
     }
   }
 
+  /** Small enough for V8 to inline into end() when no catalog names routes (the default). */
   private matchRoute(res: ServerResponse): string | undefined {
     const matcher = this.catalog.routes;
-    if (matcher === undefined) return undefined;
+    return matcher === undefined ? undefined : this.matchUrl(matcher, res);
+  }
+
+  private matchUrl(matcher: RouteMatcher, res: ServerResponse): string | undefined {
     const url = res.req?.url;
     if (url === undefined) return undefined;
     const q = url.indexOf('?');

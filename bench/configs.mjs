@@ -23,6 +23,9 @@ export const CONFIGS = [
   { fw: 'node:http', name: "faultline's modules loaded, not started", argv: ['--import', S('loaded.mjs'), S('node.mjs')], env: { BENCH_MODE: 'bare' } },
   // Node's two HTTP server channels with empty subscribers: the floor of any hook built on them.
   { fw: 'node:http', name: 'two empty diagnostics_channel subscribers', argv: ['--import', S('channels.mjs'), S('node.mjs')], env: { BENCH_MODE: 'bare' } },
+  // The least a hook on those channels can do for a counter + histogram by status code: the
+  // reference for faultline/register's own work (bench/cache.mjs).
+  { fw: 'node:http', name: 'the least channel hook (count + histogram by code)', argv: ['--import', S('least-hook.mjs'), S('node.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'node:http', name: 'prom-client by hand', argv: [S('node.mjs')], env: { BENCH_MODE: 'prom-client' }, scrape: { port: 'metrics', path: '/metrics' } },
   { fw: 'node:http', name: 'OpenTelemetry http', argv: [S('node-otel.cjs')], env: {}, scrape: { port: 'metrics', path: '/metrics' } },
   { fw: 'express', name: 'bare', argv: [S('express.mjs')], env: { BENCH_MODE: 'bare' } },

@@ -331,7 +331,7 @@ ${await instructionsTable(CONFIGS, options, (l) => process.stderr.write(l))}
 // Simulated cache misses per response for node:http (bench/cache.mjs; `--cache=no` skips): where
 // CPU time and instructions part.
 let cacheSection = '';
-const CACHE_NAMES = ['bare', 'faultline/register', 'two empty diagnostics_channel subscribers', "faultline's modules loaded, not started"];
+const CACHE_NAMES = ['bare', 'faultline/register', 'two empty diagnostics_channel subscribers', 'the least channel hook (count + histogram by code)', "faultline's modules loaded, not started"];
 const cacheConfigs = CONFIGS.filter((c) => c.fw === 'node:http' && CACHE_NAMES.includes(c.name));
 if (hasCallgrind && args.cache !== 'no' && cacheConfigs.length > 1 && cacheConfigs[0].name === 'bare') {
   process.stderr.write('\ncache misses per response (callgrind --cache-sim)...\n');

@@ -346,7 +346,9 @@ Node flags as the instruction counts; ${rounds} processes per configuration (hea
 ${amount} requests each; mean (min-max). Node's http code does not fit in the 32 KB first-level instruction cache
 (~3,000 misses per response bare), so every line of code a hook runs per request is fetched again on every request, and
 each miss costs cycles that an instruction count does not show. The empty subscribers of Node's two HTTP server channels
-(bench/servers/channels.mjs) are the floor under faultline/register, which subscribes to the same two.
+(bench/servers/channels.mjs) are the floor under faultline/register, which subscribes to the same two; the least hook
+(bench/servers/least-hook.mjs: a clock reading on the response, a count and a bucket by status code) is a reference for
+what a counter and a histogram cost on them at the least.
 
 ${table}
 `;

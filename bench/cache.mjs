@@ -12,13 +12,10 @@
 // costs cycles that an instruction count does not show.
 //
 //   node bench/cache.mjs [--only=regex] [--rounds=3] [--amount=10000]
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { selected } from './configs.mjs';
-import { hasCallgrind, instructionsPerResponse } from './instructions.mjs';
-import { fmt } from './lib.mjs';
-
-const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
+import { dumpTotals, hasCallgrind, instructionsPerResponse } from './instructions.mjs';
+import { fmt, mean } from './lib.mjs';
 
 /** The events reported, with their column titles. */
 const EVENTS = [
@@ -28,13 +25,10 @@ const EVENTS = [
   ['D1mw', 'L1 data write misses'],
 ];
 
-/** Per-response counts of every event in one callgrind dump (`events:` and `totals:`), and its cache descriptions. */
+/** Per-response counts of every event in one callgrind dump, and the simulated caches' descriptions. */
 function dumpEvents(file, amount) {
-  const text = readFileSync(file, 'utf8');
-  const names = /^events: (.*)$/m.exec(text)?.[1].split(' ');
-  const totals = /^(?:totals|summary): (.*)$/m.exec(text)?.[1].split(' ').map(Number);
-  if (names === undefined || totals === undefined) throw new Error(`no events or totals in ${file}`);
-  const perResponse = Object.fromEntries(names.map((n, i) => [n, totals[i] / amount]));
+  const { totals, text } = dumpTotals(file);
+  const perResponse = Object.fromEntries(Object.entries(totals).map(([n, total]) => [n, total / amount]));
   const caches = [...text.matchAll(/^desc: (I1|D1|LL) cache:\s+(.*)$/gm)].map((m) => `${m[1]} ${m[2].trim()}`);
   return { perResponse, caches };
 }

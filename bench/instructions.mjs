@@ -17,9 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { root, selected, serverEnv } from './configs.mjs';
-import { LOAD_CORE, SERVER_CORE, fmt, freePort, hasTaskset, run, spawnPinned, waitForPort } from './lib.mjs';
-
-const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
+import { LOAD_CORE, SERVER_CORE, fmt, freePort, hasTaskset, mean, run, spawnPinned, waitForPort } from './lib.mjs';
 
 /**
  * Requests per pass, per framework: Express runs ~600,000 instructions per response, the others
@@ -55,11 +53,21 @@ export const NODE_FLAGS = ['--no-minor-gc-task', '--no-memory-reducer', '--min-s
 
 export const hasCallgrind = ['/usr/bin/valgrind', '/usr/bin/callgrind_control'].every((f) => existsSync(f));
 
-/** Total instructions (`totals:` / `summary:` line) of one callgrind dump file. */
+/**
+ * The totals of one callgrind dump file by event name (`events:` and `totals:` / `summary:`
+ * lines: Ir, and I1mr, D1mr, ... under `--cache-sim=yes`), and the file's text.
+ */
+export function dumpTotals(file) {
+  const text = readFileSync(file, 'utf8');
+  const names = /^events: (.*)$/m.exec(text)?.[1].trim().split(/\s+/);
+  const totals = /^(?:totals|summary): (.*)$/m.exec(text)?.[1].trim().split(/\s+/).map(Number);
+  if (names === undefined || totals === undefined) throw new Error(`no events or totals in ${file}`);
+  return { totals: Object.fromEntries(names.map((n, i) => [n, totals[i]])), text };
+}
+
+/** Total instructions of one callgrind dump file. */
 function dumpTotal(file) {
-  const m = readFileSync(file, 'utf8').match(/^(?:totals|summary): (\d+)/m);
-  if (m === null) throw new Error(`no totals in ${file}`);
-  return Number(m[1]);
+  return dumpTotals(file).totals.Ir;
 }
 
 /**

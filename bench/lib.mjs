@@ -58,6 +58,10 @@ export async function waitForPort(port, timeoutMs = 15000) {
   throw new Error(`nothing answered on port ${port} within ${timeoutMs} ms`);
 }
 
+export function mean(values) {
+  return values.reduce((a, x) => a + x, 0) / values.length;
+}
+
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);

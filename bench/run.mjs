@@ -322,7 +322,7 @@ collections). Node runs with
 memory reducer) fire at points unrelated to the code under callgrind, which runs ~50x slower than it.
 Unlike CPU time, this does not move with the machine's other load: the figure to compare configurations by.
 
-${await instructionsTable(CONFIGS, options, (l) => process.stderr.write(l))}
+${await instructionsTable(CONFIGS.filter((c) => !c.cpuOnly), options, (l) => process.stderr.write(l))}
 `;
 } else {
   instructions = hasCallgrind ? '' : '(valgrind not installed: no instruction counts; `apt-get install -y valgrind`.)\n';

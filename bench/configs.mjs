@@ -18,9 +18,9 @@ export const CONFIGS = [
   { fw: 'node:http', name: 'faultline/register', argv: ['--import', register, S('node.mjs')], env: { BENCH_MODE: 'bare' }, counted: 'faultline-port' },
   // The same, its metrics endpoint never scraped (the count is checked by the row above): one
   // scrape, a second client's request answered by a second server, sets off deoptimisations in
-  // Node's http code (wrong map, a Buffer body where strings were seen) that cost the rest of
-  // the process's life ~2.5 % in CPU time per response. CPU time only: callgrind's passes are
-  // never scraped (`cpuOnly`).
+  // Node's http code (wrong maps, new header names; sending the body as a string did not help)
+  // that cost the rest of the process's life ~2.5 % in CPU time per response (README). CPU
+  // time only: callgrind's passes are never scraped (`cpuOnly`).
   { fw: 'node:http', name: 'faultline/register, metrics never scraped', argv: ['--import', register, S('node.mjs')], env: { BENCH_MODE: 'bare' }, cpuOnly: true },
   // The same process with faultline imported (`import 'faultline'`) but nothing started: what
   // loading its code does to Node's http code by itself, apart from what faultline does per

@@ -70,12 +70,21 @@ function dumpTotal(file) {
   return dumpTotals(file).totals.Ir;
 }
 
+/** The URL a configuration's metrics are scraped from (faultline's endpoint, or its `scrape`), if any. */
+export function scrapeTarget(config, port, metricsPort) {
+  if (config.counted) return `http://127.0.0.1:${metricsPort}/metrics`;
+  if (config.scrape) return `http://127.0.0.1:${config.scrape.port === 'app' ? port : metricsPort}${config.scrape.path}`;
+  return undefined;
+}
+
 /**
  * Instructions per response of one configuration: the mean of `passes` counted passes, and each
  * pass. `nodeArgs` are added to Node's flags; `onDump(file, pid)` is given each counted pass's
- * callgrind dump before it is deleted (bench/profile.mjs).
+ * callgrind dump before it is deleted (bench/profile.mjs). `scrape`: after the warm-up, the
+ * configuration's metrics endpoint (faultline's, or its `scrape` target) is fetched once and
+ * one more warm-up pass runs, as the CPU-time sections do before they measure.
  */
-export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[config.fw] ?? 20000, warm = 2, passes = 3, connections = 10, layout = 0, nodeArgs = [], valgrindArgs = [], onDump } = {}) {
+export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[config.fw] ?? 20000, warm = 2, passes = 3, connections = 10, layout = 0, nodeArgs = [], valgrindArgs = [], onDump, scrape = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-callgrind-'));
   const port = await freePort();
   const metricsPort = await freePort();
@@ -89,6 +98,14 @@ export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[con
   try {
     await waitForPort(port, 180_000);
     for (let i = 0; i < warm; i++) await load();
+    if (scrape) {
+      const target = scrapeTarget(config, port, metricsPort);
+      if (target === undefined) throw new Error(`${config.fw} ${config.name}: serves no metrics to scrape`);
+      const res = await fetch(target);
+      await res.text();
+      if (res.status !== 200) throw new Error(`${config.fw} ${config.name}: scrape answered ${res.status}`);
+      await load();
+    }
     control('--instr=on');
     const counts = [];
     // The first pass after instrumentation is switched on pays for it: run it, not counted.

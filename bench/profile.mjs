@@ -6,7 +6,7 @@
 // moves by a few hundred instructions per response from another (heap layout), so compare
 // configurations with bench/instructions.mjs; use this to see what a figure is made of.
 //
-//   node bench/profile.mjs --only='^fastify faultline$' [--top=25] [--layout=0] [--amount=N] [--cache-sim]
+//   node bench/profile.mjs --only='^fastify faultline$' [--top=25] [--layout=0] [--amount=N] [--cache-sim] [--scrape]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -88,6 +88,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     layout: Number(args.layout ?? 0),
     nodeArgs: ['--perf-basic-prof'],
     valgrindArgs: cacheSim ? ['--cache-sim=yes'] : [],
+    // --scrape: the metrics endpoint is fetched once after the warm-up (as before the CPU-time
+    // measures), then one more warm-up pass: what a scrape leaves behind in Node's code.
+    scrape: 'scrape' in args && args.scrape !== 'no',
     onDump: (file, pid) => {
       const map = `/tmp/perf-${pid}.map`;
       profile = selfCosts(file, map, events);

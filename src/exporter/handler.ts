@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type * as Fflate from 'fflate';
 import { gzip } from 'node:zlib';
+import { dependency } from '../dependency.js';
 import { acceptsGzip, negotiate } from './negotiate.js';
 import { CONTENT_TYPES } from './render.js';
 import type { ExpositionFormat } from './render.js';
@@ -38,6 +40,54 @@ export interface EndpointSettings {
 export function writeHead(res: ServerResponse, status: number, headers: Record<string, string>): void {
   res.statusCode = status;
   res.writeHead(status, headers);
+}
+
+/** Bytes compressed per step of `gzipInSteps` (a millisecond or two of work each). */
+const GZIP_STEP = 64 * 1024;
+/** Bodies up to this size are gzipped on this thread by `gzipInSteps`; larger ones by node:zlib. */
+const GZIP_IN_STEPS_MAX = 256 * 1024;
+
+/**
+ * Gzips a body. Node's zlib works on its thread pool but through a stream object: the first
+ * gzipped scrape made V8 rebuild Node's stream and event code for one more kind of stream (the
+ * Readable constructor no longer inlined into IncomingMessage, the property reads of
+ * addListener and Readable.on megamorphic), which every response of an application that uses
+ * no other stream paid afterwards (callgrind, `bench/profile.mjs --scrape`: ~770 instructions
+ * per response; in CPU time ~1.2 %). Bodies up to GZIP_IN_STEPS_MAX are therefore compressed
+ * here with fflate (plain JavaScript, no stream), GZIP_STEP bytes per turn of the event loop;
+ * fflate takes ~9x zlib's time (4.3 MB: ~100 ms against 11), so larger bodies still go to zlib.
+ */
+function gzipBody(body: string | Buffer, done: (err: Error | null, zipped?: Buffer) => void): void {
+  const input = typeof body === 'string' ? Buffer.from(body) : body;
+  if (input.length > GZIP_IN_STEPS_MAX) {
+    gzip(input, (err, zipped) => done(err, zipped));
+    return;
+  }
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  // Loaded on the first gzipped scrape (dependency.ts).
+  const { Gzip } = dependency<typeof Fflate>('fflate');
+  const gz = new Gzip({ level: 6 }, (chunk) => {
+    parts.push(chunk);
+    size += chunk.length;
+  });
+  let at = 0;
+  const step = (): void => {
+    try {
+      const end = Math.min(at + GZIP_STEP, input.length);
+      gz.push(input.subarray(at, end), end === input.length);
+      at = end;
+      if (at < input.length) {
+        setImmediate(step);
+        return;
+      }
+    } catch (err) {
+      done(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    done(null, Buffer.concat(parts, size));
+  };
+  step();
 }
 
 function digest(value: string): Buffer {
@@ -90,6 +140,8 @@ export function createEndpoint(source: EndpointSource, settings: EndpointSetting
           active--;
         }
       };
+      // A scrape holds its slot until its response closes: a scraper that stops reading keeps
+      // its body in Node's buffers, and the cap bounds how many such bodies there are.
       res.once('close', release);
       Promise.resolve()
         .then(() => source.render(format))
@@ -97,17 +149,14 @@ export function createEndpoint(source: EndpointSource, settings: EndpointSetting
           (body) => {
             const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format], Vary: 'Accept, Accept-Encoding' };
             if (!wantsGzip) {
-              if (typeof body === 'string') {
-                finish(res, req, Buffer.from(body), headers, release);
-                return;
+              try {
+                finish(res, req, body, headers);
+              } finally {
+                if (typeof body !== 'string') source.recycle?.(body);
               }
-              finish(res, req, body, headers, () => {
-                release();
-                source.recycle?.(body);
-              });
               return;
             }
-            gzip(body, (err, zipped) => {
+            gzipBody(body, (err, zipped) => {
               if (typeof body !== 'string') source.recycle?.(body);
               if (err) {
                 release();
@@ -115,7 +164,12 @@ export function createEndpoint(source: EndpointSource, settings: EndpointSetting
                 send(res, 500, 'metrics compression failed\n');
                 return;
               }
-              finish(res, req, zipped, { ...headers, 'Content-Encoding': 'gzip' }, release);
+              try {
+                finish(res, req, zipped!, { ...headers, 'Content-Encoding': 'gzip' });
+              } catch (sendErr) {
+                // Called from a later turn of the event loop: nothing above would catch it.
+                source.fault('endpoint', sendErr);
+              }
             });
           },
           (err: unknown) => {
@@ -131,11 +185,22 @@ export function createEndpoint(source: EndpointSource, settings: EndpointSetting
   };
 }
 
-function finish(res: ServerResponse, req: IncomingMessage, body: Buffer, headers: Record<string, string>, release: () => void): void {
-  if (res.destroyed) {
-    release();
-    return;
-  }
-  writeHead(res, 200, { ...headers, 'Content-Length': String(body.length) });
-  res.end(req.method === 'HEAD' ? undefined : body, release);
+/**
+ * Sends a 200 the way most applications send theirs (Express, Koa, plain node:http): the status
+ * assigned, one `setHeader()` per header, then `end()` with a string and no callback. The first
+ * scrape is the only response of its kind in a process that has optimised Node's http code for
+ * the application's; `writeHead()` with a header object, a Buffer body and an end callback each
+ * made V8 build that code again for both kinds (callgrind, `bench/profile.mjs --scrape`).
+ * A rendered Buffer goes as a 'latin1' string, one character per byte, so the bytes sent are
+ * the same and the Buffer may be reused as soon as this returns.
+ */
+function finish(res: ServerResponse, req: IncomingMessage, body: string | Buffer, headers: Record<string, string>): void {
+  if (res.destroyed) return;
+  res.statusCode = 200;
+  for (const name of Object.keys(headers)) res.setHeader(name, headers[name]!);
+  const binary = typeof body !== 'string';
+  res.setHeader('Content-Length', String(binary ? body.length : Buffer.byteLength(body)));
+  if (req.method === 'HEAD') res.end();
+  else if (binary) res.end(body.toString('latin1'), 'latin1');
+  else res.end(body);
 }

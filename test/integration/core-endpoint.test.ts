@@ -44,6 +44,27 @@ describe('the metrics endpoint', () => {
     expect(a.body.toString()).toBe('method not allowed\n');
   });
 
+  it('gzips small bodies in steps (fflate) and large ones with node:zlib: the same bytes after gunzip, Content-Length exact', async () => {
+    const big = createFaultline();
+    try {
+      const bigPort = (await big.listen(0, '127.0.0.1')).port;
+      const sizes: number[] = [];
+      for (const routes of [1, 40, 3000]) {
+        for (let i = 0; i < routes; i++) big.observe({ method: 'GET', route: `/r/${i}/{id}`, statusCode: 200, durationSeconds: 0.01 });
+        const plain = await request(bigPort, { path: '/metrics', headers: { 'accept-encoding': 'identity' } });
+        const zipped = await request(bigPort, { path: '/metrics', headers: { 'accept-encoding': 'gzip' } });
+        expect([zipped.status, zipped.headers['content-encoding'], Number(zipped.headers['content-length'])]).toEqual([200, 'gzip', zipped.body.length]);
+        expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+        sizes.push(plain.body.length);
+      }
+      // One body in one 64 KiB step, one in several steps under the in-steps path's 256 KiB, one
+      // over it (node:zlib). The routes are added to the same registry, so the sizes grow.
+      expect([sizes[0]! < 64 * 1024, sizes[1]! > 64 * 1024 && sizes[1]! < 256 * 1024, sizes[2]! > 256 * 1024], String(sizes)).toEqual([true, true, true]);
+    } finally {
+      await big.close();
+    }
+  });
+
   it.each(['/', '/metrics/', '/metricsx', '/other'])('%s is 404', async (path) => {
     const a = await request(port, { path });
     expect(a.status).toBe(404);

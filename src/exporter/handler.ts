@@ -42,9 +42,9 @@ export function writeHead(res: ServerResponse, status: number, headers: Record<s
   res.writeHead(status, headers);
 }
 
-/** Bytes compressed per step of `gzipInSteps` (a millisecond or two of work each). */
+/** Bytes `gzipBody` compresses per turn of the event loop (a millisecond or two of work each). */
 const GZIP_STEP = 64 * 1024;
-/** Bodies up to this size are gzipped on this thread by `gzipInSteps`; larger ones by node:zlib. */
+/** Bodies up to this size are gzipped on this thread by `gzipBody`; larger ones by node:zlib. */
 const GZIP_IN_STEPS_MAX = 256 * 1024;
 
 /**
@@ -151,6 +151,9 @@ export function createEndpoint(source: EndpointSource, settings: EndpointSetting
             if (!wantsGzip) {
               try {
                 finish(res, req, body, headers);
+              } catch (sendErr) {
+                // Thrown inside a promise callback: it would surface as an unhandled rejection.
+                source.fault('endpoint', sendErr);
               } finally {
                 if (typeof body !== 'string') source.recycle?.(body);
               }

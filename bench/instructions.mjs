@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { root, selected, serverEnv } from './configs.mjs';
-import { LOAD_CORE, SERVER_CORE, fmt, freePort, hasTaskset, mean, run, spawnPinned, waitForPort } from './lib.mjs';
+import { LOAD_CORE, SERVER_CORE, fmt, freePort, hasTaskset, mean, run, scrapeOnce, spawnPinned, waitForPort } from './lib.mjs';
 
 /**
  * Requests per pass, per framework: Express runs ~600,000 instructions per response, the others
@@ -70,13 +70,6 @@ function dumpTotal(file) {
   return dumpTotals(file).totals.Ir;
 }
 
-/** The URL a configuration's metrics are scraped from (faultline's endpoint, or its `scrape`), if any. */
-export function scrapeTarget(config, port, metricsPort) {
-  if (config.counted) return `http://127.0.0.1:${metricsPort}/metrics`;
-  if (config.scrape) return `http://127.0.0.1:${config.scrape.port === 'app' ? port : metricsPort}${config.scrape.path}`;
-  return undefined;
-}
-
 /**
  * Instructions per response of one configuration: the mean of `passes` counted passes, and each
  * pass. `nodeArgs` are added to Node's flags; `onDump(file, pid)` is given each counted pass's
@@ -99,11 +92,7 @@ export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[con
     await waitForPort(port, 180_000);
     for (let i = 0; i < warm; i++) await load();
     if (scrape) {
-      const target = scrapeTarget(config, port, metricsPort);
-      if (target === undefined) throw new Error(`${config.fw} ${config.name}: serves no metrics to scrape`);
-      const res = await fetch(target);
-      await res.text();
-      if (res.status !== 200) throw new Error(`${config.fw} ${config.name}: scrape answered ${res.status}`);
+      await scrapeOnce(config, port, metricsPort);
       await load();
     }
     control('--instr=on');

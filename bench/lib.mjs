@@ -58,6 +58,23 @@ export async function waitForPort(port, timeoutMs = 15000) {
   throw new Error(`nothing answered on port ${port} within ${timeoutMs} ms`);
 }
 
+/**
+ * Fetches a configuration's metrics once, as a monitored service is scraped: its `scrape` target
+ * (an alternative's endpoint, or the application itself), else faultline's endpoint when the
+ * configuration counts. Throws unless the answer is a 200.
+ */
+export async function scrapeOnce(config, port, metricsPort) {
+  const url = config.scrape
+    ? `http://127.0.0.1:${config.scrape.port === 'app' ? port : metricsPort}${config.scrape.path}`
+    : config.counted
+      ? `http://127.0.0.1:${metricsPort}/metrics`
+      : undefined;
+  if (url === undefined) throw new Error(`${config.fw} ${config.name}: serves no metrics to scrape`);
+  const res = await fetch(url);
+  await res.text();
+  if (res.status !== 200) throw new Error(`${config.fw} ${config.name}: scrape answered ${res.status}`);
+}
+
 export function mean(values) {
   return values.reduce((a, x) => a + x, 0) / values.length;
 }

@@ -13,7 +13,7 @@ import os from 'node:os';
 import { selected, serverEnv } from './configs.mjs';
 import { NODE_FLAGS, PASS_AMOUNT, hasCallgrind, instructionsTable } from './instructions.mjs';
 import { cacheTable } from './cache.mjs';
-import { LOAD_CORE, SERVER_CORE, cpuNs, fmt, freePort, hasTaskset, median, run, spawnPinned, waitForPort } from './lib.mjs';
+import { LOAD_CORE, SERVER_CORE, cpuNs, fmt, freePort, hasTaskset, median, run, scrapeOnce, spawnPinned, waitForPort } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -95,9 +95,7 @@ async function warm({ config, port, metricsPort }) {
   if (config.scrape) {
     // The alternatives' endpoints are scraped once too (faultline's just were, by the count):
     // a monitored service serves its metrics, and a scrape is a second client in the process.
-    const res = await fetch(`http://127.0.0.1:${config.scrape.port === 'app' ? port : metricsPort}${config.scrape.path}`);
-    await res.text();
-    if (res.status !== 200) throw new Error(`${config.fw} ${config.name}: scrape answered ${res.status}`);
+    await scrapeOnce(config, port, metricsPort);
   }
   // The first scrape is the process's first request from a second client (and, for faultline,
   // on a second server): V8 throws away code optimised for one kind of request and optimises it

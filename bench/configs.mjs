@@ -19,13 +19,13 @@ export const CONFIGS = [
   // The same, its metrics endpoint never scraped (the count is checked by the row above): one
   // scrape, a second client's request answered by a second server, sets off deoptimisations in
   // Node's http code (wrong maps, new header names; sending the body as a string did not help)
-  // that cost the rest of the process's life ~2.5 % in CPU time per response (README). CPU
-  // time only: callgrind's passes are never scraped (`cpuOnly`).
-  { fw: 'node:http', name: 'faultline/register, metrics never scraped', argv: ['--import', register, S('node.mjs')], env: { BENCH_MODE: 'bare' }, cpuOnly: true },
+  // that cost the rest of the process's life ~400 instructions per response under callgrind
+  // (docs/performance.md).
+  { fw: 'node:http', name: 'faultline/register, metrics never scraped', argv: ['--import', register, S('node.mjs')], env: { BENCH_MODE: 'bare' } },
   // Bare node:http with one request from a second client (fetch) after its warm-up, as the
   // scraped configurations get: what that alone does to Node's http code (it stops inlining
   // the ServerResponse constructor), which any service pays once it has more than one client.
-  { fw: 'node:http', name: 'bare, one fetch() after the warm-up', argv: [S('node.mjs')], env: { BENCH_MODE: 'bare' }, scrape: { port: 'app', path: '/v3/p/instances' }, cpuOnly: true },
+  { fw: 'node:http', name: 'bare, one fetch() after the warm-up', argv: [S('node.mjs')], env: { BENCH_MODE: 'bare' }, scrape: { port: 'app', path: '/v3/p/instances' } },
   // The same process with faultline imported (`import 'faultline'`) but nothing started: what
   // loading its code does to Node's http code by itself, apart from what faultline does per
   // response (an ES module tree of ~150 modules cost ~1,000-1,500 instructions per response;

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { root, selected, serverEnv } from './configs.mjs';
-import { LOAD_CORE, SERVER_CORE, fmt, freePort, hasTaskset, mean, run, scrapeOnce, spawnPinned, waitForPort } from './lib.mjs';
+import { LOAD_CORE, SERVER_CORE, fmt, freePort, hasTaskset, mean, run, scraped, scrapeOnce, spawnPinned, waitForPort } from './lib.mjs';
 
 /**
  * Requests per pass, per framework: Express runs ~600,000 instructions per response, the others
@@ -127,6 +127,9 @@ export async function instructionsPerResponse(config, { amount = PASS_AMOUNT[con
  * instruction over every counted response. A pass's count depends on which garbage collections fall
  * in it, and each process repeats the same pattern pass by pass (high, low, middle), so the median
  * of passes picks one collection pattern where the mean spreads collections over all responses.
+ * A configuration the CPU sections scrape (`scraped()`) is scraped here too, once after the
+ * warm-up and warmed up again after it, so that its count is of the same process state: the
+ * first request of a second client makes V8 rebuild Node's http code for good.
  */
 export async function instructionsTable(configs, options = {}, log = () => {}) {
   const rounds = options.rounds ?? 1;
@@ -134,7 +137,7 @@ export async function instructionsTable(configs, options = {}, log = () => {}) {
   const amounts = new Map();
   for (let round = 0; round < rounds; round++) {
     for (const config of round % 2 === 0 ? configs : [...configs].reverse()) {
-      const r = await instructionsPerResponse(config, { ...options, layout: round });
+      const r = await instructionsPerResponse(config, { ...options, layout: round, scrape: scraped(config) });
       passes.get(config).push(...r.passes);
       amounts.set(config, r.amount);
       log(`instructions round ${round + 1}/${rounds} ${config.fw} ${config.name}: ${r.passes.map((p) => Math.round(p)).join(', ')} per response\n`);

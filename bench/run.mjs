@@ -310,7 +310,8 @@ if (args['instructions-from']) {
   instructions = `## Instructions per response (callgrind)
 
 Every instruction the server process executed (all threads: parser, JIT, GC) for passes of exactly ${perPass} requests of
-the same mix, counted by valgrind's callgrind after a warm-up of ${options.warm} passes (bench/instructions.mjs); ${options.rounds} process(es) per
+the same mix, counted by valgrind's callgrind after a warm-up of ${options.warm} passes (bench/instructions.mjs), then, for the configurations
+scraped above, one scrape and one more warm-up pass (as in the CPU sections); ${options.rounds} process(es) per
 configuration, alternating, ${options.passes} counted passes each, process k in heap layout k (bench/servers/layout.cjs: the first
 none, the others with padding allocated before the server starts; where V8's objects land moves Node's own http code by 1-2 %,
 so every configuration is measured in the same layouts); the figure is the mean of all
@@ -320,7 +321,7 @@ collections). Node runs with
 memory reducer) fire at points unrelated to the code under callgrind, which runs ~50x slower than it.
 Unlike CPU time, this does not move with the machine's other load: the figure to compare configurations by.
 
-${await instructionsTable(CONFIGS.filter((c) => !c.cpuOnly), options, (l) => process.stderr.write(l))}
+${await instructionsTable(CONFIGS, options, (l) => process.stderr.write(l))}
 `;
 } else {
   instructions = hasCallgrind ? '' : '(valgrind not installed: no instruction counts; `apt-get install -y valgrind`.)\n';

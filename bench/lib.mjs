@@ -58,16 +58,16 @@ export async function waitForPort(port, timeoutMs = 15000) {
   throw new Error(`nothing answered on port ${port} within ${timeoutMs} ms`);
 }
 
-/**
- * Fetches a configuration's metrics once, as a monitored service is scraped: its `scrape` target
- * (an alternative's endpoint, or the application itself), else faultline's endpoint when the
- * configuration counts. Throws unless the answer is a 200.
- */
 /** Whether the benchmark scrapes a configuration once after its warm-up (faultline's by the count check, `scrape` targets). */
 export function scraped(config) {
   return Boolean(config.scrape || config.counted);
 }
 
+/**
+ * Fetches a configuration's metrics once, as a monitored service is scraped: its `scrape` target
+ * (an alternative's endpoint, or the application itself), else faultline's endpoint when the
+ * configuration counts. Throws unless the answer is a 200.
+ */
 export async function scrapeOnce(config, port, metricsPort) {
   const url = config.scrape
     ? `http://127.0.0.1:${config.scrape.port === 'app' ? port : metricsPort}${config.scrape.path}`

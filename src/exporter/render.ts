@@ -137,9 +137,8 @@ function writeCounters(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: Re
 function writeHistograms(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: Recorder, from: number, to: number, om: boolean): void {
   const series = recorder.responseList;
   const le = c.le;
-  // Read per batch: the pools are replaced when they grow (series made during the render).
+  // Read per batch: the label pool is replaced when it grows (series made during the render).
   const labels = recorder.labels.data;
-  const counts = recorder.pool.data;
   for (let i = from; i < to; i++) {
     const s = series[i]!;
     // The label bytes are copied from the pool once per series and then within the body, so
@@ -149,6 +148,7 @@ function writeHistograms(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: 
     const labelLength = s.labelEnd - s.labelStart;
     const exemplars = s.exemplars; // read in both formats, as in writeCounters
     let cumulative = 0;
+    const counts = s.data;
     const offset = s.offset;
     w.bytes(c.bucketHead);
     const labelsAt = w.length;

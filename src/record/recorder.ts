@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/types.js';
 import { classify } from '../classify/classify.js';
-import { AbortedSeries, BucketPool, LabelPool, ResponseSeries } from './series.js';
+import { AbortedSeries, BucketPool, LabelPool, MAX_METHODS, METHOD_FACTOR, ROUTE_FACTOR, ResponseSeries } from './series.js';
 import type { Exemplar, SeriesStore } from './series.js';
 import {
   OTHER_METHOD,
@@ -29,10 +29,6 @@ export interface RecorderSettings {
   readonly methods: readonly string[];
 }
 
-// Key layout of a response series: route id * 2^16 + method index * 2^10 + code (< 1024).
-const ROUTE_FACTOR = 65536;
-const METHOD_FACTOR = 1024;
-const MAX_METHODS = 64;
 /**
  * Slots of the series cache in front of `responses` (a power of two): a direct-mapped cache hit
  * is an array read and a key comparison where the Map lookup was ~70 instructions per response
@@ -117,7 +113,6 @@ export class Recorder {
     this.seriesLimit = settings.seriesLimit;
     this.buckets = Float64Array.from(settings.buckets);
     this.pool = new BucketPool(this.buckets.length + 1);
-    this.store = { labels: this.labels, pool: this.pool };
     const methods = [...STANDARD_METHODS];
     for (const m of settings.methods) if (!methods.includes(m)) methods.push(m);
     if (methods.length >= MAX_METHODS) throw new RangeError(`at most ${MAX_METHODS - 1} methods can be labelled, got ${methods.length}`);
@@ -127,6 +122,7 @@ export class Recorder {
     this.methodLabels = [...methods, OTHER_METHOD];
     this.inFlight = new Int32Array(this.methodLabels.length);
     this.methodSeen = new Uint8Array(this.methodLabels.length);
+    this.store = { labels: this.labels, pool: this.pool, methodLabels: this.methodLabels, routeNames: this.routeNames };
     this.unmatchedRoute = this.internRoute(ROUTE_UNMATCHED);
     this.overflowRoute = this.internRoute(ROUTE_OVERFLOW);
   }
@@ -191,17 +187,19 @@ export class Recorder {
     const key = route * ROUTE_FACTOR + method * METHOD_FACTOR + code;
     const slot = Math.imul(key, 0x9e3779b1) >>> (32 - SERIES_CACHE_BITS);
     const series = this.cachedKeys[slot] === key ? this.cachedSeries[slot]! : this.uncachedSeries(key, slot, method, route, code);
-    series.count += 1;
+    const data = series.data;
+    const offset = series.offset;
+    data[offset + this.pool.countSlot]! += 1;
     if (series.overflow) this.overflowed.responses += 1;
     if (seconds >= 0) {
       // Linear scan: 14 buckets, cheaper than a binary search at this size.
       const bounds = this.buckets;
       let i = 0;
       while (i < bounds.length && seconds > bounds[i]!) i++;
-      this.pool.data[series.offset + i]! += 1;
-      series.sum += seconds;
+      data[offset + i]! += 1;
+      data[offset + this.pool.sumSlot]! += seconds;
     } else {
-      this.pool.data[series.offset]! += 1;
+      data[offset]! += 1;
     }
     return series;
   }
@@ -225,12 +223,10 @@ export class Recorder {
     const routeName = this.routeName(route);
     const c = classify(code, { method: methodLabel, route: routeName }, this.catalog, this.lang);
     const [start, end] = this.labels.add(`method="${methodLabel}",route="${this.routeLabels[route]!}",code="${code}",category="${c.category}"`);
-    const series = new ResponseSeries(
-      methodLabel, routeName, code, c.category, c.documented, route === this.overflowRoute,
-      this.store, start, end,
-      this.pool.alloc(),
-    );
-    this.responses.set(route * ROUTE_FACTOR + method * METHOD_FACTOR + code, series);
+    const key = route * ROUTE_FACTOR + method * METHOD_FACTOR + code;
+    const offset = this.pool.alloc();
+    const series = new ResponseSeries(key, c.category, c.documented, route === this.overflowRoute, this.store, start, end, this.pool.current, offset);
+    this.responses.set(key, series);
     this.responseList.push(series);
     return series;
   }

@@ -1,29 +1,52 @@
 import type { Attributes } from '@opentelemetry/api';
+import { CATEGORIES } from '../catalog/types.js';
 import type { Category } from '../catalog/types.js';
 
 /**
- * The bucket counts of all the series of a recorder in one growing array: a series holds an
- * offset, not a typed array of its own (saves ~180 bytes of array objects per label set).
+ * The counts of all the series of a recorder (buckets, then the count and the sum) in chunks of
+ * slots: a series holds its chunk and an offset, not a typed array of its own (saves ~180 bytes
+ * of array objects per label set). Chunks are never copied or replaced: a pool grown by copying
+ * one array left the slots it had not yet used (a third of them after a growth step) and, at
+ * 10,000 label sets, the freed copies in the process's memory (malloc keeps them).
  */
 export class BucketPool {
-  data: Float64Array;
+  /** Slots per series: the buckets (the last one +Inf), the count, the sum. */
+  readonly width: number;
+  /** Where a series' response count is, from its offset. */
+  readonly countSlot: number;
+  /** Where a series' sum of seconds is, from its offset. */
+  readonly sumSlot: number;
+  /** The chunk new series take their slots from. */
+  current: Float64Array;
   private used = 0;
-  constructor(readonly width: number) {
-    this.data = new Float64Array(width * 64);
+  constructor(
+    /** Buckets per series, +Inf included. */
+    readonly slots: number,
+  ) {
+    this.width = slots + 2;
+    this.countSlot = slots;
+    this.sumSlot = slots + 1;
+    this.current = new Float64Array(this.width * FIRST_CHUNK_SERIES);
   }
-  /** Reserves `width` zeroed slots; returns their offset. */
+  /**
+   * Reserves `width` zeroed slots in `current` (read it after this call); returns their offset.
+   * A full chunk is followed by one twice its size, up to MAX_CHUNK_SERIES series.
+   */
   alloc(): number {
-    if (this.used + this.width > this.data.length) {
-      // By half again, not double: at 10,000 label sets doubling left ~0.5 MB of slots unused.
-      const next = new Float64Array(this.width * Math.ceil((this.data.length * 1.5) / this.width));
-      next.set(this.data);
-      this.data = next;
+    if (this.used + this.width > this.current.length) {
+      const series = Math.min(MAX_CHUNK_SERIES, (2 * this.current.length) / this.width);
+      this.current = new Float64Array(this.width * series);
+      this.used = 0;
     }
     const offset = this.used;
     this.used += this.width;
     return offset;
   }
 }
+/** Series in a recorder's first chunk of counts. */
+const FIRST_CHUNK_SERIES = 16;
+/** Series per chunk at most (~140 KB with the default 14 buckets). */
+const MAX_CHUNK_SERIES = 1024;
 
 /**
  * The label bytes (UTF-8, escaped) of all the series of a recorder in one growing array: a
@@ -58,16 +81,37 @@ export class LabelPool {
   }
 }
 
-/** The pools the response series of one recorder share (one reference per series, not two). */
+/**
+ * What the response series of one recorder share (one reference per series): the pools, and
+ * the labels their keys stand for.
+ */
 export interface SeriesStore {
   readonly labels: LabelPool;
   readonly pool: BucketPool;
+  /** Method labels by method index. */
+  readonly methodLabels: readonly string[];
+  /** Route templates by route id. */
+  readonly routeNames: readonly string[];
 }
 
-/** One (method, route, code) label set: the counter and the histogram series it feeds. */
+/** A series key: route id * ROUTE_FACTOR + method index * METHOD_FACTOR + code (< 1024). */
+export const ROUTE_FACTOR = 65536;
+export const METHOD_FACTOR = 1024;
+/** Methods a recorder can label, `_OTHER` included (METHOD_FACTOR * MAX_METHODS = ROUTE_FACTOR). */
+export const MAX_METHODS = 64;
+
+// A series' flags: the category's index in CATEGORIES (bits 0-2), documented, overflow.
+const CATEGORY_MASK = 7;
+const DOCUMENTED = 8;
+const OVERFLOW = 16;
+
+/**
+ * One (method, route, code) label set: the counter and the histogram series it feeds. Its
+ * labels are kept as a key and flags (method, route, code, category, documented, overflow are
+ * read from them), and its count, sum and buckets in a chunk of its recorder's pool: a series
+ * is ~100 bytes of heap where one with a field per label and two boxed numbers was ~170.
+ */
 export class ResponseSeries {
-  count = 0;
-  sum = 0;
   /**
    * Exemplars (OpenMetrics) of the latest traced responses, filled by the tracing integration:
    * one per bucket (the slots of `buckets`), then the counter's; allocated on the first. One
@@ -76,42 +120,92 @@ export class ResponseSeries {
   exemplars: (Exemplar | undefined)[] | undefined = undefined;
   /** OpenTelemetry attribute objects of this label set, built once by the otel sink (`exporter: 'otel'`). */
   otelAttributes: ResponseAttributes | undefined = undefined;
+  /** Category index, documented and overflow (see the constants above). */
+  private readonly flags: number;
 
   constructor(
-    readonly method: string,
-    readonly route: string,
-    readonly code: number,
-    readonly category: Category,
-    readonly documented: boolean,
+    /** route id * ROUTE_FACTOR + method index * METHOD_FACTOR + code. */
+    readonly key: number,
+    category: Category,
+    documented: boolean,
     /** True for the series of route `overflow` (label sets past the series limit). */
-    readonly overflow: boolean,
-    /** The label bytes and bucket counts of the recorder's series. */
+    overflow: boolean,
+    /** The label bytes of the recorder's series, and the labels the key stands for. */
     readonly store: SeriesStore,
     /** Where the escaped `method="..",route="..",code="..",category=".."` (the histogram's labels) are in `store.labels`. */
     readonly labelStart: number,
     readonly labelEnd: number,
-    /** Where the bucket counts live: `store.pool.data[offset ... offset + store.pool.width - 1]`. */
+    /**
+     * The chunk of the recorder's pool holding this series' slots: `data[offset ...]` are the
+     * bucket counts (`store.pool.slots` of them, non-cumulative, the last +Inf), then the count
+     * and the sum (`store.pool.countSlot`, `sumSlot`).
+     */
+    readonly data: Float64Array,
     readonly offset: number,
-  ) {}
+  ) {
+    this.flags = CATEGORIES.indexOf(category) | (documented ? DOCUMENTED : 0) | (overflow ? OVERFLOW : 0);
+  }
+
+  get method(): string {
+    return this.store.methodLabels[Math.floor(this.key / METHOD_FACTOR) % MAX_METHODS]!;
+  }
+
+  get route(): string {
+    return this.store.routeNames[Math.floor(this.key / ROUTE_FACTOR)]!;
+  }
+
+  get code(): number {
+    return this.key % METHOD_FACTOR;
+  }
+
+  get category(): Category {
+    return CATEGORIES[this.flags & CATEGORY_MASK]!;
+  }
+
+  get documented(): boolean {
+    return (this.flags & DOCUMENTED) !== 0;
+  }
+
+  /** True for the series of route `overflow` (label sets past the series limit). */
+  get overflow(): boolean {
+    return (this.flags & OVERFLOW) !== 0;
+  }
+
+  /** Responses counted. */
+  get count(): number {
+    return this.data[this.offset + this.store.pool.countSlot]!;
+  }
+
+  set count(value: number) {
+    this.data[this.offset + this.store.pool.countSlot] = value;
+  }
+
+  /** Sum of the responses' durations, in seconds. */
+  get sum(): number {
+    return this.data[this.offset + this.store.pool.sumSlot]!;
+  }
+
+  set sum(value: number) {
+    this.data[this.offset + this.store.pool.sumSlot] = value;
+  }
 
   /** Non-cumulative bucket counts (a view into the pool); the last slot is the +Inf bucket. */
   get buckets(): Float64Array {
-    const pool = this.store.pool;
-    return pool.data.subarray(this.offset, this.offset + pool.width);
+    return this.data.subarray(this.offset, this.offset + this.store.pool.slots);
   }
 
   /** The counter's exemplar: the latest traced response's. */
   get exemplar(): Exemplar | undefined {
-    return this.exemplars?.[this.store.pool.width];
+    return this.exemplars?.[this.store.pool.slots];
   }
 
   set exemplar(exemplar: Exemplar | undefined) {
-    this.exemplarSlots()[this.store.pool.width] = exemplar;
+    this.exemplarSlots()[this.store.pool.slots] = exemplar;
   }
 
   /** `exemplars`, allocated if it was not. */
   exemplarSlots(): (Exemplar | undefined)[] {
-    return (this.exemplars ??= new Array<Exemplar | undefined>(this.store.pool.width + 1).fill(undefined));
+    return (this.exemplars ??= new Array<Exemplar | undefined>(this.store.pool.slots + 1).fill(undefined));
   }
 
   /** Escaped `method="..",route="..",code="..",category=".."` (the histogram's labels); built when asked. */

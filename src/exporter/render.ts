@@ -1,4 +1,6 @@
 import type { Recorder } from '../record/recorder.js';
+import { SERIES_LAYOUT } from '../record/series.js';
+import type { ResponseSeries } from '../record/series.js';
 import type { MetricNames } from '../record/names.js';
 import { HELP } from '../record/names.js';
 import { categoryOfCode, pickText } from '../classify/classify.js';
@@ -113,7 +115,27 @@ function exemplarSuffix(ex: { traceId: string; spanId: string; value: number; ti
  * run by the interpreter, on the first scrape, stays well inside a slice.
  */
 const BATCH = 16;
+// This module's own copy (see SERIES_LAYOUT).
+const { FIRST_BUCKET } = SERIES_LAYOUT;
 const NEWLINE = 10;
+
+/**
+ * Writes a response series' labels (the histogram's): the method's head, the route's label and
+ * the series' suffix. Returns how many bytes that was. `labels` is the route label pool's array
+ * as read at the start of the batch (it is replaced when it grows).
+ */
+function writeLabels(w: ExpositionWriter, s: ResponseSeries, labels: Uint8Array): number {
+  const store = s.store;
+  const route = s.routeId;
+  const head = store.methodHeads[s.methodIndex]!;
+  const start = store.routeLabelStarts[route]!;
+  const end = store.routeLabelEnds[route]!;
+  const suffix = s.suffix;
+  w.bytes(head);
+  w.range(labels, start, end);
+  w.bytes(suffix);
+  return head.length + (end - start) + suffix.length;
+}
 
 /** Counter samples of response series [from, to). */
 function writeCounters(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: Recorder, from: number, to: number, om: boolean): void {
@@ -122,7 +144,7 @@ function writeCounters(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: Re
   for (let i = from; i < to; i++) {
     const s = series[i]!;
     w.bytes(c.counterHead);
-    w.range(labels, s.labelStart, s.labelEnd);
+    writeLabels(w, s, labels);
     w.bytes(s.documented ? c.documentedTrue : c.documentedFalse);
     w.num(s.count);
     // Read in both formats, so that the first OpenMetrics scrape finds the load already seen
@@ -145,16 +167,15 @@ function writeHistograms(w: ExpositionWriter, c: RenderPlan['bytes'], recorder: 
     // the render allocates nothing per series: a view of them per line was 170,000 objects
     // (~15 MB) per scrape of 10,000 label sets, a view per series still ~1 MB, and the
     // scavenges they caused ran helper threads that, on one core, took turns with the loop.
-    const labelLength = s.labelEnd - s.labelStart;
     const exemplars = s.exemplars; // read in both formats, as in writeCounters
     let cumulative = 0;
     const counts = s.data;
     const offset = s.offset;
     w.bytes(c.bucketHead);
     const labelsAt = w.length;
-    w.range(labels, s.labelStart, s.labelEnd);
+    const labelLength = writeLabels(w, s, labels);
     for (let b = 0; b < le.length; b++) {
-      cumulative += counts[offset + b]!;
+      cumulative += counts[offset + FIRST_BUCKET + b]!;
       if (b > 0) {
         w.bytes(c.bucketHead);
         w.again(labelsAt, labelLength);
@@ -287,7 +308,7 @@ export function estimateBytes(recorder: Recorder, plan: RenderPlan): number {
   for (const le of c.le) bucketLines += c.bucketHead.length + le.length + NUMBER_BYTES + 1;
   const fixed = c.counterHead.length + c.documentedFalse.length + bucketLines + c.sumHead.length + c.countHead.length + 2 * c.spaceBrace.length + 3 * (NUMBER_BYTES + 1);
   const perLabel = 3 + c.le.length;
-  const responses = recorder.responseList.length * fixed + perLabel * recorder.labels.size;
+  const responses = recorder.responseList.length * fixed + perLabel * recorder.responseLabelBytes;
   const aborts = recorder.abortList.length * (c.abortedHead.length + c.spaceBrace.length + NUMBER_BYTES + 1) + 3 * recorder.abortLabelLength;
   return 64 * 1024 + plan.infoLines.length + responses + aborts;
 }

@@ -1,6 +1,7 @@
-import type { Catalog } from '../catalog/types.js';
+import { CATEGORIES } from '../catalog/types.js';
+import type { Catalog, Category } from '../catalog/types.js';
 import { classify } from '../classify/classify.js';
-import { AbortedSeries, BucketPool, LabelPool, MAX_METHODS, METHOD_FACTOR, ROUTE_FACTOR, ResponseSeries } from './series.js';
+import { AbortedSeries, BucketPool, LabelPool, ResponseSeries, SERIES_LAYOUT } from './series.js';
 import type { Exemplar, SeriesStore } from './series.js';
 import {
   OTHER_METHOD,
@@ -11,6 +12,9 @@ import {
   escapeLabelValue,
   sanitizeRoute,
 } from './labels.js';
+
+// This module's own copies (see SERIES_LAYOUT).
+const { ROUTE_FACTOR, METHOD_FACTOR, MAX_METHODS, COUNT_SLOT, SUM_SLOT, FIRST_BUCKET } = SERIES_LAYOUT;
 
 /** The default histogram buckets: OpenTelemetry's HTTP duration advice, in seconds. */
 export const DEFAULT_BUCKETS: readonly number[] = [
@@ -93,9 +97,18 @@ export class Recorder {
   private lastMethodIndex: number;
   /** The bucket counts of every response series. */
   readonly pool: BucketPool;
-  /** The label bytes of every response series. */
+  /** The escaped label of every route, as UTF-8 (see `routeLabelStarts`). */
   readonly labels = new LabelPool();
-  /** The two pools, as each series refers to them. */
+  /** Where each route's label is in `labels`, by route id. */
+  private readonly routeLabelStarts: number[] = [];
+  private readonly routeLabelEnds: number[] = [];
+  /** `method="<label>",route="` as UTF-8, by method index. */
+  readonly methodHeads: readonly Uint8Array[];
+  /** The ends of response series' labels, `",code="..",category=".."`, by code * 8 + category index. */
+  private readonly suffixes = new Map<number, Uint8Array>();
+  /** Bytes of the labels of all response series, end to end (sizes a render's buffer). */
+  responseLabelBytes = 0;
+  /** The pools and label tables, as each series refers to them. */
   private readonly store: SeriesStore;
   readonly aborts = new Map<number, AbortedSeries>();
   /** The aborted-requests series in the order they were made (see `responseList`). */
@@ -122,7 +135,11 @@ export class Recorder {
     this.methodLabels = [...methods, OTHER_METHOD];
     this.inFlight = new Int32Array(this.methodLabels.length);
     this.methodSeen = new Uint8Array(this.methodLabels.length);
-    this.store = { labels: this.labels, pool: this.pool, methodLabels: this.methodLabels, routeNames: this.routeNames };
+    this.methodHeads = this.methodLabels.map((m) => Buffer.from(`method="${m}",route="`));
+    this.store = {
+      labels: this.labels, routeLabelStarts: this.routeLabelStarts, routeLabelEnds: this.routeLabelEnds, methodHeads: this.methodHeads,
+      pool: this.pool, methodLabels: this.methodLabels, routeNames: this.routeNames,
+    };
     this.unmatchedRoute = this.internRoute(ROUTE_UNMATCHED);
     this.overflowRoute = this.internRoute(ROUTE_OVERFLOW);
   }
@@ -154,7 +171,11 @@ export class Recorder {
       if (this.routeNames.length >= this.seriesLimit + 2) return this.overflowRoute;
       id = this.routeNames.length;
       this.routeNames.push(clean);
-      this.routeLabels.push(escapeLabelValue(clean));
+      const label = escapeLabelValue(clean);
+      this.routeLabels.push(label);
+      const [start, end] = this.labels.add(label);
+      this.routeLabelStarts.push(start);
+      this.routeLabelEnds.push(end);
       this.routeIds.set(clean, id);
     }
     // Raw spellings of a cleaned label are remembered only while few and short: distinct long
@@ -189,17 +210,17 @@ export class Recorder {
     const series = this.cachedKeys[slot] === key ? this.cachedSeries[slot]! : this.uncachedSeries(key, slot, method, route, code);
     const data = series.data;
     const offset = series.offset;
-    data[offset + this.pool.countSlot]! += 1;
+    data[offset + COUNT_SLOT]! += 1;
     if (series.overflow) this.overflowed.responses += 1;
     if (seconds >= 0) {
       // Linear scan: 14 buckets, cheaper than a binary search at this size.
       const bounds = this.buckets;
       let i = 0;
       while (i < bounds.length && seconds > bounds[i]!) i++;
-      data[offset + i]! += 1;
-      data[offset + this.pool.sumSlot]! += seconds;
+      data[offset + FIRST_BUCKET + i]! += 1;
+      data[offset + SUM_SLOT]! += seconds;
     } else {
-      data[offset]! += 1;
+      data[offset + FIRST_BUCKET]! += 1;
     }
     return series;
   }
@@ -222,13 +243,25 @@ export class Recorder {
     const methodLabel = this.methodLabels[method]!;
     const routeName = this.routeName(route);
     const c = classify(code, { method: methodLabel, route: routeName }, this.catalog, this.lang);
-    const [start, end] = this.labels.add(`method="${methodLabel}",route="${this.routeLabels[route]!}",code="${code}",category="${c.category}"`);
+    const suffix = this.suffix(code, c.category);
+    this.responseLabelBytes += this.methodHeads[method]!.length + this.routeLabelEnds[route]! - this.routeLabelStarts[route]! + suffix.length;
     const key = route * ROUTE_FACTOR + method * METHOD_FACTOR + code;
     const offset = this.pool.alloc();
-    const series = new ResponseSeries(key, c.category, c.documented, route === this.overflowRoute, this.store, start, end, this.pool.current, offset);
+    const series = new ResponseSeries(key, c.category, c.documented, route === this.overflowRoute, this.store, suffix, this.pool.current, offset);
     this.responses.set(key, series);
     this.responseList.push(series);
     return series;
+  }
+
+  /** The end of the labels of the series of a code and category (made once per pair). */
+  private suffix(code: number, category: Category): Uint8Array {
+    const key = code * 8 + CATEGORIES.indexOf(category);
+    let suffix = this.suffixes.get(key);
+    if (suffix === undefined) {
+      suffix = Buffer.from(`",code="${code}",category="${category}"`);
+      this.suffixes.set(key, suffix);
+    }
+    return suffix;
   }
 
   /** Counts one request whose connection closed before its response was completely sent. */

@@ -1,6 +1,8 @@
 // Micro-benchmarks: the hot path, rendering 10,000 label sets against prom-client's own
 // registry.metrics() for the same series, and route matching against 1,000 OpenAPI paths.
 // Prints a Markdown section. Run with --expose-gc (run.mjs does).
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
 import { createFaultline } from '../dist/esm/index.js';
@@ -147,7 +149,7 @@ const out = [];
   const worst = (xs) => Math.max(...xs.map((x) => x.blockMs));
   out.push('## Rendering 10,000 label sets (all five metrics)', '',
     `${SETS.toLocaleString('en')} label sets of the counter and the histogram (${routes} routes x ${codes.length} codes), ${routes} aborted label sets, the info metric; body ${(ours[0].bytes / 1e6).toFixed(1)} MB. Median of 7 alternating renders in one process, each after a full garbage collection; the longest block is the longest gap between ticks of a 1 ms timer during the render.`, '',
-    '| renderer | CPU ms | wall ms | longest event-loop block ms (median / worst render) | memory for the 10,000 label sets: V8 heap + buffers (RSS) |', '|---|---|---|---|---|',
+    '| renderer | CPU ms | wall ms | longest event-loop block ms (median / worst render) | memory for the 10,000 label sets: V8 heap + buffers (RSS change in this process; per 10,000 in a process of its own: next section) |', '|---|---|---|---|---|',
     `| faultline text (the endpoint's \`renderChunked\`) | ${fmt(m(ours, 'cpuMs'))} | ${fmt(m(ours, 'ms'))} | ${fmt(m(ours, 'blockMs'))} / ${fmt(worst(ours))} | ${mb(memOurs.held)} (${mb(memOurs.rss)}) |`,
     `| faultline OpenMetrics | ${fmt(m(om, 'cpuMs'))} | ${fmt(m(om, 'ms'))} | ${fmt(m(om, 'blockMs'))} / ${fmt(worst(om))} | (same series) |`,
     `| prom-client 15.1.3 \`registry.metrics()\` | ${fmt(m(theirs, 'cpuMs'))} | ${fmt(m(theirs, 'ms'))} | ${fmt(m(theirs, 'blockMs'))} / ${fmt(worst(theirs))} | ${mb(memProm.held)} (${mb(memProm.rss)}) |`,
@@ -155,6 +157,22 @@ const out = [];
     'The reference row is the floor this machine sets: a block longer than the slice there is time the process did not get (other processes, the hypervisor).', '',
     `faultline renders in ${fmt((m(ours, 'cpuMs') / m(theirs, 'cpuMs')) * 100)}% of prom-client's CPU time for the same series (wall: ${fmt((m(ours, 'ms') / m(theirs, 'ms')) * 100)}%).`, '');
   await fl.close();
+}
+
+// --- memory per 10,000 label sets, each library in a process of its own ----------------------
+{
+  const measure = (which) => JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('memory.mjs', import.meta.url)), which], { encoding: 'utf8' }));
+  const rows = [];
+  const runs = { faultline: [], 'prom-client': [] };
+  for (let round = 0; round < 3; round++) for (const which of Object.keys(runs)) runs[which].push(measure(which));
+  for (const [which, rs] of Object.entries(runs)) {
+    const m = (k) => mb(median(rs.map((r) => r[k])));
+    rows.push(`| ${which === 'faultline' ? 'faultline' : 'prom-client 15.1.3'} | ${m('rssPer10k')} | ${m('heldPer10k')} | ${m('firstRss')} | ${m('firstHeld')} |`);
+  }
+  out.push('## Memory per 10,000 label sets', '',
+    'Each library in a process of its own (`bench/memory.mjs`), three processes each, medians: short-lived garbage first (as serving requests makes, so that the young generation has its working size), then 50,000 label sets of the counter and the histogram recorded in steps of 10,000 (1,000 routes x 10 codes per step, and 1,000 label sets of the aborted-requests counter), RSS and V8 heap + buffers read after two full collections at each step.', '',
+    '| library | RSS per 10,000 (mean over 50,000) | V8 heap + buffers per 10,000 | RSS, first 10,000 | V8 heap + buffers, first 10,000 |', '|---|---|---|---|---|',
+    ...rows, '');
 }
 
 // --- route matching -------------------------------------------------------------------------

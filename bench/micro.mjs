@@ -4,11 +4,11 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import client from 'prom-client';
 import { createFaultline } from '../dist/esm/index.js';
 import { RENDER_SLICE_MS, renderChunked } from '../dist/esm/exporter/render.js';
 import { compileRoutes } from '../dist/esm/catalog/route-matcher.js';
 import { median, fmt } from './lib.mjs';
+import { CODES, faultlineSets, promClientSets } from './label-sets.mjs';
 
 const gc = globalThis.gc ?? (() => undefined);
 /**
@@ -56,42 +56,17 @@ const out = [];
 // --- rendering ------------------------------------------------------------------------------
 {
   const SETS = 10_000;
-  const codes = [200, 201, 202, 400, 404, 409, 413, 500, 503, 504];
-  const routes = SETS / codes.length;
+  const routes = SETS / CODES.length;
   // The cost of the label sets themselves: each library's objects are made and one label set
   // recorded first, then memory is read before and after the 10,000.
-  const fl = createFaultline({ seriesLimit: SETS * 2 });
-  const rec = fl.recorder;
-  const get = rec.method('GET');
-  rec.response(get, rec.route('/warm'), 200, 0.01);
+  const { fl, record: recordOurs } = faultlineSets(SETS);
   const ours0 = mem();
-  for (let r = 0; r < routes; r++) {
-    const route = rec.route(`/v3/:project_id/resource${r}/{id}`);
-    for (const code of codes) rec.response(get, route, code, 0.003 * ((r + code) % 40));
-    rec.aborted(get, route);
-  }
+  recordOurs(0, routes);
   const memOurs = diff(ours0, mem());
 
-  const registry = new client.Registry();
-  const counter = new client.Counter({ name: 'http_server_responses_total', help: 'x', labelNames: ['method', 'route', 'code', 'category', 'documented'], registers: [registry] });
-  const histogram = new client.Histogram({ name: 'http_server_response_duration_seconds', help: 'x', labelNames: ['method', 'route', 'code', 'category'], buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10], registers: [registry] });
-  const gauge = new client.Gauge({ name: 'http_server_requests_in_flight', help: 'x', labelNames: ['method'], registers: [registry] });
-  const aborted = new client.Counter({ name: 'http_server_aborted_requests_total', help: 'x', labelNames: ['method', 'route'], registers: [registry] });
-  const info = new client.Gauge({ name: 'http_status_code_info', help: 'x', labelNames: ['code', 'category', 'description'], registers: [registry] });
-  gauge.set({ method: 'GET' }, 0);
-  for (const code of [200, 202, 400, 401, 403, 404, 405, 409, 413, 415, 422, 500, 501, 503]) info.set({ code, category: 'x', description: 'some description text' }, 1);
-  counter.inc({ method: 'GET', route: '/warm', code: 200, category: 'success', documented: 'true' });
-  histogram.observe({ method: 'GET', route: '/warm', code: 200, category: 'success' }, 0.01);
+  const { registry, record: recordProm } = promClientSets();
   const prom0 = mem();
-  for (let r = 0; r < routes; r++) {
-    const route = `/v3/:project_id/resource${r}/{id}`;
-    for (const code of codes) {
-      const category = code < 300 ? 'success' : code < 500 ? 'client_fault' : 'service_fault';
-      counter.inc({ method: 'GET', route, code, category, documented: 'true' });
-      histogram.observe({ method: 'GET', route, code, category }, 0.003 * ((r + code) % 40));
-    }
-    aborted.inc({ method: 'GET', route });
-  }
+  recordProm(0, routes);
   const memProm = diff(prom0, mem());
 
   // The longest time the event loop was held: gaps between ticks of a 1 ms interval that
@@ -148,7 +123,7 @@ const out = [];
   const m = (xs, k) => median(xs.map((x) => x[k]));
   const worst = (xs) => Math.max(...xs.map((x) => x.blockMs));
   out.push('## Rendering 10,000 label sets (all five metrics)', '',
-    `${SETS.toLocaleString('en')} label sets of the counter and the histogram (${routes} routes x ${codes.length} codes), ${routes} aborted label sets, the info metric; body ${(ours[0].bytes / 1e6).toFixed(1)} MB. Median of 7 alternating renders in one process, each after a full garbage collection; the longest block is the longest gap between ticks of a 1 ms timer during the render.`, '',
+    `${SETS.toLocaleString('en')} label sets of the counter and the histogram (${routes} routes x ${CODES.length} codes), ${routes} aborted label sets, the info metric; body ${(ours[0].bytes / 1e6).toFixed(1)} MB. Median of 7 alternating renders in one process, each after a full garbage collection; the longest block is the longest gap between ticks of a 1 ms timer during the render.`, '',
     '| renderer | CPU ms | wall ms | longest event-loop block ms (median / worst render) | memory for the 10,000 label sets: V8 heap + buffers (RSS change in this process; per 10,000 in a process of its own: next section) |', '|---|---|---|---|---|',
     `| faultline text (the endpoint's \`renderChunked\`) | ${fmt(m(ours, 'cpuMs'))} | ${fmt(m(ours, 'ms'))} | ${fmt(m(ours, 'blockMs'))} / ${fmt(worst(ours))} | ${mb(memOurs.held)} (${mb(memOurs.rss)}) |`,
     `| faultline OpenMetrics | ${fmt(m(om, 'cpuMs'))} | ${fmt(m(om, 'ms'))} | ${fmt(m(om, 'blockMs'))} / ${fmt(worst(om))} | (same series) |`,
@@ -170,7 +145,7 @@ const out = [];
     rows.push(`| ${which === 'faultline' ? 'faultline' : 'prom-client 15.1.3'} | ${m('rssPer10k')} | ${m('heldPer10k')} | ${m('firstRss')} | ${m('firstHeld')} |`);
   }
   out.push('## Memory per 10,000 label sets', '',
-    'Each library in a process of its own (`bench/memory.mjs`), three processes each, medians: short-lived garbage first (as serving requests makes, so that the young generation has its working size), then 50,000 label sets of the counter and the histogram recorded in steps of 10,000 (1,000 routes x 10 codes per step, and 1,000 label sets of the aborted-requests counter), RSS and V8 heap + buffers read after two full collections at each step.', '',
+    'Each library in a process of its own (`bench/memory.mjs`), three processes each, medians: short-lived garbage first (as serving requests makes, so that the young generation has its working size), then 50,000 label sets of the counter and the histogram recorded in steps of 10,000 (1,000 routes x 10 codes per step, and one label set of the aborted-requests counter per route), RSS and V8 heap + buffers read after two full collections at each step.', '',
     '| library | RSS per 10,000 (mean over 50,000) | V8 heap + buffers per 10,000 | RSS, first 10,000 | V8 heap + buffers, first 10,000 |', '|---|---|---|---|---|',
     ...rows, '');
 }

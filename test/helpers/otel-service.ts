@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,8 @@ export interface OtelService {
   readonly otelPort: number;
   /** FAULTLINE_PORT given to the process. */
   readonly faultlinePort: number;
+  /** The fixture's process id. */
+  readonly pid: number;
   /** SIGTERMs the process; resolves to its finished spans. */
   stop(): Promise<DumpedSpan[]>;
   /** stderr so far. */
@@ -92,6 +94,7 @@ export async function startOtelService(options: OtelServiceOptions): Promise<Ote
     port,
     otelPort,
     faultlinePort,
+    pid: child.pid!,
     stderr: () => stderr,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -105,4 +108,30 @@ export async function startOtelService(options: OtelServiceOptions): Promise<Ote
       }
     },
   };
+}
+
+/**
+ * The TCP ports a process listens on (Linux: its socket descriptors matched with the LISTEN
+ * entries of /proc/net/tcp and tcp6). Exact where "does a connection to port N succeed" is not:
+ * a port freed by `freePort()` may be taken by another test's server meanwhile.
+ */
+export function listeningPorts(pid: number): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed between the listing and the read
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is f[1] (hex address:port), st is f[3] (0A: LISTEN), inode is f[9].
+      if (f.length > 9 && f[3] === '0A' && inodes.has(f[9]!)) ports.add(parseInt(f[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
 }

@@ -1,11 +1,10 @@
 // ESM and CommonJS services in subprocesses with the real NodeSDK, instrumentation-http and an
 // InMemorySpanExporter, plus `faultline/register`: span tagging, no port in otel mode, the
 // Prometheus exporter's totals, and trace exemplars on faultline's own endpoint.
-import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { request, waitFor } from '../helpers/net.js';
 import { parseExposition } from '../helpers/exposition.js';
-import { startOtelService } from '../helpers/otel-service.js';
+import { listeningPorts, startOtelService } from '../helpers/otel-service.js';
 import { startOtlpReceiver } from '../helpers/otlp.js';
 import type { DumpedSpan, OtelService, OtelServiceOptions } from '../helpers/otel-service.js';
 
@@ -38,14 +37,6 @@ async function run(options: OtelServiceOptions): Promise<OtelService> {
 async function stop(service: OtelService): Promise<DumpedSpan[]> {
   running.splice(running.indexOf(service), 1);
   return service.stop();
-}
-
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Server spans of the traffic, by status code. */
@@ -91,7 +82,11 @@ describe('FAULTLINE_EXPORTER=otel in a service with the OpenTelemetry SDK', () =
       const otlp = await startOtlpReceiver();
       try {
         const service = await run({ module, exporter: 'otel', order, otlpUrl: otlp.url });
-        expect(await connects(service.faultlinePort)).toBe(false);
+        // faultline's own endpoint is not started; the fixture listens on its app port and the
+        // SDK exporter's only.
+        const ports = listeningPorts(service.pid);
+        expect(ports.has(service.faultlinePort)).toBe(false);
+        expect([...ports].sort()).toEqual([service.port, service.otelPort].sort());
         // Scrapes of the SDK's own exporter are not counted: the totals stay those of the traffic.
         expect(await otelTotals(service)).toEqual(EXPECTED_TOTALS);
         expect(await otelTotals(service)).toEqual(EXPECTED_TOTALS);

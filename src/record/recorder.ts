@@ -95,7 +95,7 @@ export class Recorder {
    */
   private lastMethod: string | undefined = undefined;
   private lastMethodIndex: number;
-  /** The bucket counts of every response series. */
+  /** The count, sum and bucket counts of every response series. */
   readonly pool: BucketPool;
   /** The escaped label of every route, as UTF-8 (see `routeLabelStarts`). */
   readonly labels = new LabelPool();

@@ -83,7 +83,7 @@ export class LabelPool {
     this.used += bytes.length;
     return [start, this.used];
   }
-  /** Bytes held (the label sets of all response series, end to end). */
+  /** Bytes held (the labels of all routes, end to end). */
   get size(): number {
     return this.used;
   }

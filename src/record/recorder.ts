@@ -73,7 +73,6 @@ export class Recorder {
   /** The route cache: the string each slot holds (by length, see ROUTE_CACHE_SLOTS) and its id. */
   private readonly cachedRoutes: (string | undefined)[] = new Array<string | undefined>(ROUTE_CACHE_SLOTS).fill(undefined);
   private readonly cachedRouteIds = new Int32Array(ROUTE_CACHE_SLOTS);
-  private readonly routeLabels: string[] = [];
   private readonly routeNames: string[] = [];
   readonly unmatchedRoute: number;
   readonly overflowRoute: number;
@@ -171,9 +170,7 @@ export class Recorder {
       if (this.routeNames.length >= this.seriesLimit + 2) return this.overflowRoute;
       id = this.routeNames.length;
       this.routeNames.push(clean);
-      const label = escapeLabelValue(clean);
-      this.routeLabels.push(label);
-      const [start, end] = this.labels.add(label);
+      const [start, end] = this.labels.add(escapeLabelValue(clean));
       this.routeLabelStarts.push(start);
       this.routeLabelEnds.push(end);
       this.routeIds.set(clean, id);
@@ -274,7 +271,7 @@ export class Recorder {
       }
       if (series === undefined) {
         const methodLabel = this.methodLabels[method]!;
-        series = new AbortedSeries(methodLabel, this.routeName(route), route === this.overflowRoute, ['method="', methodLabel, '",route="', this.routeLabels[route]!, '"'].join(''));
+        series = new AbortedSeries(methodLabel, this.routeName(route), route === this.overflowRoute, ['method="', methodLabel, '",route="', this.labels.text(this.routeLabelStarts[route]!, this.routeLabelEnds[route]!), '"'].join(''));
         this.aborts.set(route * MAX_METHODS + method, series);
         this.abortList.push(series);
         this.abortLabelLength += series.labels.length;

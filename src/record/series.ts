@@ -111,7 +111,6 @@ export interface SeriesStore {
   readonly routeNames: readonly string[];
 }
 
-
 // A series' flags: the category's index in CATEGORIES (bits 0-2), documented, overflow.
 const CATEGORY_MASK = 7;
 const DOCUMENTED = 8;

@@ -1,6 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
-import { ServerResponse as NodeServerResponse } from 'node:http';
+import { Server as NodeServer, ServerResponse as NodeServerResponse } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -12,9 +12,10 @@ import { performance } from 'node:perf_hooks';
  * a registered symbol, with a version so that incompatible copies fail loudly instead of
  * splitting counts. Version 4: a connection's unfinished responses are an InFlight record (was an
  * array), which copies read and write alike. Version 5: `TrackingOwner.end()` is given the clock
- * reading of the response's end.
+ * reading of the response's end. Version 6: a server's watchers entry holds `undefined` when
+ * nobody watches it, and the subscribing copy also listens on net.server.socket.
  */
-export const RUNTIME_VERSION = 5;
+export const RUNTIME_VERSION = 6;
 const RUNTIME_KEY = Symbol.for('faultline.runtime');
 /**
  * The property of a ServerResponse holding its chain of Tracked records. The runtime gives every
@@ -38,6 +39,7 @@ export const APP = 'app' as const;
 const IN_FLIGHT_KEY = Symbol.for('faultline.inFlight');
 const REQUEST_START = 'http.server.request.start';
 const RESPONSE_FINISH = 'http.server.response.finish';
+const SERVER_SOCKET = 'net.server.socket';
 
 /** One instance's view of one response. Created by the instance, ended once by the runtime. */
 export interface Tracked {
@@ -87,7 +89,9 @@ interface Runtime {
   /** Servers that faultline itself runs (the metrics endpoint): never counted. */
   readonly internalServers: WeakSet<object>;
   /** The channel listeners in use (from the copy that subscribed), if subscribed. */
-  listener: { readonly start: (message: unknown) => void; readonly finish: (message: unknown) => void } | undefined;
+  listener:
+    | { readonly start: (message: unknown) => void; readonly finish: (message: unknown) => void; readonly socket: (message: unknown) => void }
+    | undefined;
   /** Bumped whenever who watches which server may have changed (owners, instrument(), internal servers). */
   epoch: number;
   /** `socket` is the response's connection when Node's http.server.request.start channel told it. */
@@ -214,20 +218,42 @@ interface ChannelMessage {
 
 /**
  * The property of a server holding its watchers as of an epoch: one monomorphic read per request
- * (a WeakMap lookup was ~75 instructions per response under callgrind).
+ * (a WeakMap lookup was ~75 instructions per response under callgrind). `owners` is undefined
+ * when nobody watches the server: an empty array has another hidden class than a filled one
+ * (its elements kind), and the first request of an unwatched server (the metrics endpoint's)
+ * made V8 throw away onRequestStart ("wrong map" on `owners.length`).
  */
 const WATCHERS_KEY = Symbol.for('faultline.watchers');
-type WithWatchers = Server & { [WATCHERS_KEY]?: { epoch: number; owners: TrackingOwner[] } };
+type WithWatchers = Server & { [WATCHERS_KEY]?: { epoch: number; owners: TrackingOwner[] | undefined } };
 
-function watchersOf(runtime: Runtime, server: Server): TrackingOwner[] {
+function watchersOf(runtime: Runtime, server: Server): TrackingOwner[] | undefined {
   const s = server as WithWatchers;
   let entry = s[WATCHERS_KEY];
   if (entry === undefined || entry.epoch !== runtime.epoch) {
     const owners = runtime.internalServers.has(server) ? [] : runtime.ownerList.filter((o) => o.watches(server));
-    entry = { epoch: runtime.epoch, owners };
+    entry = { epoch: runtime.epoch, owners: owners.length > 0 ? owners : undefined };
     s[WATCHERS_KEY] = entry;
   }
   return entry.owners;
+}
+
+/**
+ * A node:http server accepted a connection (Node publishes it after http's own 'connection'
+ * listener ran, before the first byte is read): the server gets its watchers entry and the
+ * socket its in-flight record and 'close' listener now, not at the first request. Node's http
+ * code is optimised for the hidden classes of the servers and connections it has served, which
+ * carried them by then; the metrics endpoint's server, first asked after that (the first
+ * scrape), reached Node's parser without its entry, and V8 threw away the code of
+ * parserOnHeadersComplete, parserOnIncoming, the stream functions, ... ("wrong map" on
+ * `socket.server`) and built it again for both classes.
+ */
+function onServerSocket(message: unknown): void {
+  const socket = (message as { socket: unknown }).socket;
+  if (!(socket instanceof Socket)) return;
+  const server = (socket as Socket & { server?: unknown }).server;
+  if (!(server instanceof NodeServer)) return;
+  watchersOf(current ?? getRuntime(), server as Server);
+  inFlightOf(socket);
 }
 
 /** This copy's handle on the process-wide runtime (one global lookup, not one per request). */
@@ -236,11 +262,12 @@ let current: Runtime | undefined;
 function onRequestStart(message: unknown): void {
   const runtime = current ?? getRuntime();
   const { request, response, socket, server } = message as ChannelMessage;
-  // Every response and connection of every server gets faultline's slot, the same way whether
-  // an instance watches the server or not: Node's http code is optimised for the shapes it sees,
-  // and objects of one more shape (say, the first scrape of the metrics endpoint, a server
-  // nobody watches) make V8 throw that code away ("wrong map") and p99 rise. A watched
-  // connection gets its in-flight list from track(). Requests get none: adapters keep their
+  // Every response of every server gets faultline's slot, and every connection of a node:http
+  // server its in-flight record when accepted (onServerSocket), the same way whether an instance
+  // watches the server or not: Node's http code is optimised for the shapes it sees, and objects
+  // of one more shape (say, the first scrape of the metrics endpoint, a server nobody watches)
+  // make V8 throw that code away ("wrong map") and p99 rise. A TLS connection gets its record
+  // from track() at its first watched request. Requests get none: adapters keep their
   // per-request state in the record (Tracked.adapterState).
   //
   // The slot is written twice with different values, so that V8 marks the field mutable here,
@@ -253,10 +280,10 @@ function onRequestStart(message: unknown): void {
   const res = response as ServerResponse & { [TRACKED_KEY]?: Tracked | null };
   res[TRACKED_KEY] = null;
   res[TRACKED_KEY] = undefined;
-  if (owners.length === 0) {
-    inFlightOf(socket);
-    return;
-  }
+  // Nobody watches the server: its connections got their in-flight record when accepted
+  // (onServerSocket). No call here: a call on a branch the application's requests never take
+  // would be compiled as a deoptimisation point ("insufficient type feedback").
+  if (owners === undefined) return;
   for (let i = 0; i < owners.length; i++) runtime.track(owners[i]!, request, response, socket);
 }
 
@@ -288,9 +315,10 @@ export function addOwner(owner: TrackingOwner): void {
   runtime.ownerList = [...runtime.owners];
   runtime.epoch++;
   if (runtime.listener === undefined) {
-    runtime.listener = { start: onRequestStart, finish: onResponseFinish };
+    runtime.listener = { start: onRequestStart, finish: onResponseFinish, socket: onServerSocket };
     diagnosticsChannel.subscribe(RESPONSE_FINISH, onResponseFinish);
     diagnosticsChannel.subscribe(REQUEST_START, onRequestStart);
+    diagnosticsChannel.subscribe(SERVER_SOCKET, onServerSocket);
   }
 }
 
@@ -303,6 +331,7 @@ export function removeOwner(owner: TrackingOwner): void {
   if (runtime.owners.size === 0 && runtime.listener !== undefined) {
     diagnosticsChannel.unsubscribe(REQUEST_START, runtime.listener.start);
     diagnosticsChannel.unsubscribe(RESPONSE_FINISH, runtime.listener.finish);
+    diagnosticsChannel.unsubscribe(SERVER_SOCKET, runtime.listener.socket);
     runtime.listener = undefined;
   }
 }

@@ -26,6 +26,10 @@ export const CONFIGS = [
   // scraped configurations get: what that alone does to Node's http code (it stops inlining
   // the ServerResponse constructor), which any service pays once it has more than one client.
   { fw: 'node:http', name: 'bare, one fetch() after the warm-up', argv: [S('node.mjs')], env: { BENCH_MODE: 'bare' }, scrape: { port: 'app', path: '/v3/p/instances' } },
+  // Bare node:http with a second server in the process (bench/servers/second-server.mjs), asked
+  // once after the warm-up as faultline's metrics endpoint is by the first scrape: what a second
+  // server's first request does to Node's http code, with no instrumentation at all.
+  { fw: 'node:http', name: 'bare, a second server asked once after the warm-up', argv: ['--import', S('second-server.mjs'), S('node.mjs')], env: { BENCH_MODE: 'bare' }, scrape: { port: 'metrics', path: '/metrics' } },
   // The same process with faultline imported (`import 'faultline'`) but nothing started: what
   // loading its code does to Node's http code by itself, apart from what faultline does per
   // response (an ES module tree of ~150 modules cost ~1,000-1,500 instructions per response;
@@ -44,10 +48,12 @@ export const CONFIGS = [
   { fw: 'express', name: 'express-prom-bundle', argv: [S('express.mjs')], env: { BENCH_MODE: 'express-prom-bundle' }, scrape: { port: 'app', path: '/__metrics' } },
   { fw: 'fastify', name: 'bare', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'fastify', name: 'faultline', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
+  { fw: 'fastify', name: 'bare, a second server asked once after the warm-up', argv: ['--import', S('second-server.mjs'), S('fastify.mjs')], env: { BENCH_MODE: 'bare' }, scrape: { port: 'metrics', path: '/metrics' } },
   { fw: 'fastify', name: 'an empty onRequest hook', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'empty-hook' } },
   { fw: 'fastify', name: 'fastify-metrics', argv: [S('fastify.mjs')], env: { BENCH_MODE: 'fastify-metrics' }, scrape: { port: 'app', path: '/__metrics' } },
   { fw: 'koa', name: 'bare', argv: [S('koa.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'koa', name: 'faultline', argv: [S('koa.mjs')], env: { BENCH_MODE: 'faultline' }, counted: 'metrics-port' },
+  { fw: 'koa', name: 'bare, a second server asked once after the warm-up', argv: ['--import', S('second-server.mjs'), S('koa.mjs')], env: { BENCH_MODE: 'bare' }, scrape: { port: 'metrics', path: '/metrics' } },
   { fw: 'koa', name: 'an empty middleware', argv: [S('koa.mjs')], env: { BENCH_MODE: 'empty-middleware' } },
 ];
 

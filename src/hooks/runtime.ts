@@ -79,6 +79,8 @@ export interface TrackingOwner {
    * owner must tell (closed: sent or aborted). Must not throw.
    */
   end(tracked: Tracked, res: ServerResponse, now: number, sent?: true): void;
+  /** Counts and logs (once per kind) a fault inside the runtime's channel listeners; never throws. */
+  fault(kind: string, err: unknown): void;
 }
 
 interface Runtime {
@@ -248,12 +250,32 @@ function watchersOf(runtime: Runtime, server: Server): TrackingOwner[] | undefin
  * `socket.server`) and built it again for both classes.
  */
 function onServerSocket(message: unknown): void {
-  const socket = (message as { socket: unknown }).socket;
-  if (!(socket instanceof Socket)) return;
-  const server = (socket as Socket & { server?: unknown }).server;
-  if (!(server instanceof NodeServer)) return;
-  watchersOf(current ?? getRuntime(), server as Server);
-  inFlightOf(socket);
+  try {
+    const socket = (message as { socket: unknown }).socket;
+    if (!(socket instanceof Socket)) return;
+    const server = (socket as Socket & { server?: unknown }).server;
+    if (!(server instanceof NodeServer)) return;
+    watchersOf(current ?? getRuntime(), server as Server);
+    inFlightOf(socket);
+  } catch (err) {
+    runtimeFault(err);
+  }
+}
+
+/**
+ * A channel listener failed. Node's diagnostics_channel rethrows a subscriber's error as an
+ * uncaught exception on the next tick, which would end the application: every instance counts
+ * it instead (`faultline_internal_errors_total{kind="runtime"}`) and logs it once.
+ */
+function runtimeFault(err: unknown): void {
+  const owners = (current ?? getRuntime()).ownerList;
+  for (let i = 0; i < owners.length; i++) {
+    try {
+      owners[i]!.fault('runtime', err);
+    } catch {
+      // fault() never throws; a copy of faultline that did must not end the application either.
+    }
+  }
 }
 
 /** This copy's handle on the process-wide runtime (one global lookup, not one per request). */
@@ -276,15 +298,20 @@ function onRequestStart(message: unknown): void {
   // an adapter stores into it after the swap was generalised again on every request
   // (--trace-generalization: thousands of instructions each). On watched servers too: a second
   // instance's adapter (next to faultline/register) stores its record there after the swap.
-  const owners = watchersOf(runtime, server);
-  const res = response as ServerResponse & { [TRACKED_KEY]?: Tracked | null };
-  res[TRACKED_KEY] = null;
-  res[TRACKED_KEY] = undefined;
-  // Nobody watches the server: its connections got their in-flight record when accepted
-  // (onServerSocket). No call here: a call on a branch the application's requests never take
-  // would be compiled as a deoptimisation point ("insufficient type feedback").
-  if (owners === undefined) return;
-  for (let i = 0; i < owners.length; i++) runtime.track(owners[i]!, request, response, socket);
+  try {
+    const owners = watchersOf(runtime, server);
+    const res = response as ServerResponse & { [TRACKED_KEY]?: Tracked | null };
+    res[TRACKED_KEY] = null;
+    res[TRACKED_KEY] = undefined;
+    // Nobody watches the server: its connections got their in-flight record when accepted
+    // (onServerSocket). No call here: a call on a branch the application's requests never take
+    // would be compiled as a deoptimisation point ("insufficient type feedback").
+    if (owners === undefined) return;
+    for (let i = 0; i < owners.length; i++) runtime.track(owners[i]!, request, response, socket);
+  } catch (err) {
+    // The response is served all the same; it is not counted.
+    runtimeFault(err);
+  }
 }
 
 /** Tells the runtime that an owner's answer to `watches()` may have changed (e.g. `instrument()`). */

@@ -160,3 +160,37 @@ describe('observe()', () => {
     await fl.close();
   });
 });
+
+describe('a fault inside the runtime', () => {
+  it("is counted and logged once; the application's responses are served all the same, uncounted", async () => {
+    const logged: string[] = [];
+    const fl = createFaultline({ logger: (m) => logged.push(m) });
+    const server = http.createServer((_req, res) => {
+      res.statusCode = 200;
+      res.end('ok');
+    });
+    fl.instrument(server);
+    // The runtime keeps a server's watchers under this registered symbol: a getter that throws
+    // stands for a bug in faultline's channel listeners, which Node's diagnostics_channel would
+    // rethrow as an uncaught exception (ending this test process).
+    Object.defineProperty(server, Symbol.for('faultline.watchers'), {
+      configurable: true,
+      get() {
+        throw new Error('watchers unreadable');
+      },
+      set() {},
+    });
+    const port = await listen(server);
+    const statuses: number[] = [];
+    // A connection each (agent: false): the listener on accepted connections and the one on
+    // request starts fail once per request.
+    for (let i = 0; i < 3; i++) statuses.push((await request(port, { path: '/items/7' })).status);
+    expect(statuses).toEqual([200, 200, 200]);
+    const samples = parseExposition(await fl.metrics());
+    expect(total(samples, 'faultline_internal_errors_total', { kind: 'runtime' })).toBe(6);
+    expect(select(samples, 'http_server_responses_total')).toEqual([]);
+    expect(logged).toEqual(['runtime: watchers unreadable (counted in faultline_internal_errors_total; further ones are not logged)']);
+    await close(server);
+    await fl.close();
+  });
+});

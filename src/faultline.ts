@@ -18,7 +18,8 @@ import { isExporterServer } from './hooks/exporter-servers.js';
 import type { ResponseSeries } from './record/series.js';
 import { RenderPlan, renderChunked } from './exporter/render.js';
 import type { ExpositionFormat } from './exporter/render.js';
-import { createEndpoint } from './exporter/handler.js';
+import { createEndpoint, createScrapeGate } from './exporter/handler.js';
+import type { Admission, EndpointSource, ScrapeRequest } from './exporter/handler.js';
 import { startMetricsServer } from './exporter/server.js';
 import type { MetricsServer } from './exporter/server.js';
 import { METHOD, STATUS_CODE, addOwner, findTracked, removeOwner, trackResponse, watchersChanged } from './hooks/runtime.js';
@@ -86,6 +87,7 @@ export class Faultline implements TrackingOwner {
   private metricsServer: MetricsServer | undefined;
   private bridge: Registry | undefined;
   private handler: MetricsHandler | undefined;
+  private gate: ((scrape: ScrapeRequest) => Admission) | undefined;
   /** The OpenTelemetry mirror (`exporter: 'otel'`). */
   private readonly otel: OtelSink | undefined;
   private closed = false;
@@ -247,16 +249,23 @@ export class Faultline implements TrackingOwner {
    * ```
    */
   metricsHandler(): MetricsHandler {
-    this.handler ??= createEndpoint(
-      {
-        render: (format) => this.metricsBody(format),
-        recycle: (body) => this.plan.giveBack(body),
-        skip: (req, res) => this.skip(req, res),
-        fault: (kind, err) => this.fault(`endpoint_${kind}`, err),
-      },
-      { token: this.options.token, maxConcurrentScrapes: this.options.maxConcurrentScrapes },
-    );
+    this.handler ??= createEndpoint({ ...this.endpointSource(), skip: (req, res) => this.skip(req, res) }, this.admit());
     return this.handler;
+  }
+
+  /** What both endpoints render and count faults with. */
+  private endpointSource(): EndpointSource {
+    return {
+      render: (format) => this.metricsBody(format),
+      recycle: (body) => this.plan.giveBack(body),
+      fault: (kind, err) => this.fault(`endpoint_${kind}`, err),
+    };
+  }
+
+  /** Decides scrapes for both endpoints (they share the concurrent-scrape slots). */
+  private admit(): (scrape: ScrapeRequest) => Admission {
+    this.gate ??= createScrapeGate({ token: this.options.token, maxConcurrentScrapes: this.options.maxConcurrentScrapes });
+    return this.gate;
   }
 
   /**
@@ -289,7 +298,7 @@ export class Faultline implements TrackingOwner {
    * ```
    */
   listen(port = this.options.port ?? 9464, host = this.options.host): Promise<AddressInfo> {
-    return startMetricsServer(this.metricsHandler(), this.options.path, port, host, (err) => this.fault('metrics_server', err)).then((endpoint) => {
+    return startMetricsServer(this.endpointSource(), this.admit(), this.options.path, port, host, (err) => this.fault('metrics_server', err)).then((endpoint) => {
       this.metricsServer = endpoint;
       return endpoint.address;
     });

@@ -7,16 +7,20 @@ import { acceptsGzip, negotiate } from './negotiate.js';
 import { CONTENT_TYPES } from './render.js';
 import type { ExpositionFormat } from './render.js';
 
-/** What the endpoint needs from an instance. */
+/** What an endpoint needs from an instance. */
 export interface EndpointSource {
   /** Renders the metrics; may be async. */
   render(format: ExpositionFormat): string | Buffer | Promise<string | Buffer>;
   /** A rendered body nothing reads any more (sent, or compressed): its memory may be reused. */
   recycle?(body: Buffer): void;
-  /** Marks the request as the endpoint's own (not counted). */
-  skip(req: IncomingMessage, res: ServerResponse): void;
   /** Counts and logs a fault of the endpoint. */
   fault(kind: string, err: unknown): void;
+}
+
+/** What the endpoint inside an application needs besides: its requests are not counted. */
+export interface AppEndpointSource extends EndpointSource {
+  /** Marks the request as the endpoint's own (not counted). */
+  skip(req: IncomingMessage, res: ServerResponse): void;
 }
 
 /** Endpoint settings. */
@@ -94,52 +98,100 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+/** What the endpoint reads of a scrape: its method and three of its headers. */
+export interface ScrapeRequest {
+  readonly method: string | undefined;
+  readonly authorization: string | undefined;
+  readonly accept: string | undefined;
+  readonly acceptEncoding: string | undefined;
+}
+
+/** A short plain-text answer: 405, 401, 503 or 500, with its headers (Content-Length included). */
+export interface PlainAnswer {
+  readonly status: number;
+  readonly body: string;
+  readonly headers: Record<string, string>;
+}
+
 /**
- * Builds the request handler of the metrics endpoint: GET and HEAD; text or OpenMetrics by
- * Accept; gzip when asked; 405 for other methods; 401 without the right bearer token (compared
- * in constant time); 503 past the concurrent-scrape cap; 500 with a short message when
- * rendering fails. The path is checked by the caller.
+ * What the endpoint does with a scrape: answer it at once, or render `format` (gzipped when
+ * asked) and call `release` once the response closed (it holds one of the concurrent-scrape
+ * slots until then; calling it again does nothing).
  */
-export function createEndpoint(source: EndpointSource, settings: EndpointSettings) {
+export type Admission = { readonly answer: PlainAnswer } | { readonly format: ExpositionFormat; readonly gzip: boolean; readonly release: () => void };
+
+/**
+ * Decides scrapes for every endpoint of an instance (the handler inside an application and the
+ * endpoint on its own port share the concurrent-scrape slots): GET and HEAD; text or
+ * OpenMetrics by Accept; gzip when asked; 405 for other methods; 401 without the right bearer
+ * token (compared in constant time); 503 past the concurrent-scrape cap.
+ * @example
+ * ```ts
+ * const admit = createScrapeGate({ token: undefined, maxConcurrentScrapes: 4 });
+ * admit({ method: 'POST', authorization: undefined, accept: undefined, acceptEncoding: undefined }); // { answer: { status: 405, ... } }
+ * ```
+ */
+export function createScrapeGate(settings: EndpointSettings): (scrape: ScrapeRequest) => Admission {
   const expected = settings.token === undefined ? undefined : digest(settings.token);
   let active = 0;
+  return function admit(scrape: ScrapeRequest): Admission {
+    if (scrape.method !== 'GET' && scrape.method !== 'HEAD') return { answer: plainAnswer(405, 'method not allowed\n', { Allow: 'GET, HEAD' }) };
+    if (expected !== undefined) {
+      const given = scrape.authorization;
+      // The scheme is case-insensitive (RFC 7235); the token is compared in constant time.
+      const token = typeof given === 'string' && given.length <= 1024 && /^bearer +/i.test(given) ? given.replace(/^bearer +/i, '') : undefined;
+      if (token === undefined || !timingSafeEqual(digest(token), expected)) {
+        return { answer: plainAnswer(401, 'unauthorized\n', { 'WWW-Authenticate': 'Bearer realm="faultline"' }) };
+      }
+    }
+    if (active >= settings.maxConcurrentScrapes) return { answer: plainAnswer(503, 'too many concurrent scrapes\n', { 'Retry-After': '1' }) };
+    active++;
+    let released = false;
+    return {
+      format: negotiate(scrape.accept),
+      gzip: acceptsGzip(scrape.acceptEncoding),
+      release: () => {
+        if (!released) {
+          released = true;
+          active--;
+        }
+      },
+    };
+  };
+}
 
-  function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+/** A plain-text answer with its Content-Type and Content-Length. */
+export function plainAnswer(status: number, body: string, headers: Record<string, string> = {}): PlainAnswer {
+  return { status, body, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), ...headers } };
+}
+
+/** The headers of a rendered exposition (before any Content-Encoding and Content-Length). */
+export function expositionHeaders(format: ExpositionFormat): Record<string, string> {
+  return { 'Content-Type': CONTENT_TYPES[format], Vary: 'Accept, Accept-Encoding' };
+}
+
+/**
+ * Builds the request handler of the metrics endpoint inside an application: what `admit`
+ * decides, the metrics rendered and sent on this thread (gzipped by `gzipBody`); 500 with a
+ * short message when rendering fails. The path is checked by the caller.
+ */
+export function createEndpoint(source: AppEndpointSource, admit: (scrape: ScrapeRequest) => Admission) {
+  function send(res: ServerResponse, answer: PlainAnswer): void {
     if (res.headersSent || res.destroyed) return;
-    writeHead(res, status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), ...headers });
-    res.end(body);
+    writeHead(res, answer.status, answer.headers);
+    res.end(answer.body);
   }
 
   return function handleMetrics(req: IncomingMessage, res: ServerResponse): void {
     source.skip(req, res);
     try {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        send(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
+      const h = req.headers;
+      const admission = admit({ method: req.method, authorization: h.authorization, accept: h.accept, acceptEncoding: h['accept-encoding'] });
+      if ('answer' in admission) {
+        send(res, admission.answer);
         return;
       }
-      if (expected !== undefined) {
-        const given = req.headers.authorization;
-        // The scheme is case-insensitive (RFC 7235); the token is compared in constant time.
-        const token = typeof given === 'string' && given.length <= 1024 && /^bearer +/i.test(given) ? given.replace(/^bearer +/i, '') : undefined;
-        if (token === undefined || !timingSafeEqual(digest(token), expected)) {
-          send(res, 401, 'unauthorized\n', { 'WWW-Authenticate': 'Bearer realm="faultline"' });
-          return;
-        }
-      }
-      if (active >= settings.maxConcurrentScrapes) {
-        send(res, 503, 'too many concurrent scrapes\n', { 'Retry-After': '1' });
-        return;
-      }
-      active++;
-      const format = negotiate(req.headers.accept);
-      const wantsGzip = acceptsGzip(req.headers['accept-encoding']);
-      let released = false;
-      const release = (): void => {
-        if (!released) {
-          released = true;
-          active--;
-        }
-      };
+      const { format, release } = admission;
       // A scrape holds its slot until its response closes: a scraper that stops reading keeps
       // its body in Node's buffers, and the cap bounds how many such bodies there are.
       res.once('close', release);
@@ -147,8 +199,8 @@ export function createEndpoint(source: EndpointSource, settings: EndpointSetting
         .then(() => source.render(format))
         .then(
           (body) => {
-            const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format], Vary: 'Accept, Accept-Encoding' };
-            if (!wantsGzip) {
+            const headers = expositionHeaders(format);
+            if (!admission.gzip) {
               try {
                 finish(res, req, body, headers);
               } catch (sendErr) {
@@ -164,7 +216,7 @@ export function createEndpoint(source: EndpointSource, settings: EndpointSetting
               if (err) {
                 release();
                 source.fault('gzip', err);
-                send(res, 500, 'metrics compression failed\n');
+                send(res, COMPRESSION_FAILED);
                 return;
               }
               try {
@@ -178,15 +230,20 @@ export function createEndpoint(source: EndpointSource, settings: EndpointSetting
           (err: unknown) => {
             release();
             source.fault('render', err);
-            send(res, 500, 'metrics collection failed\n');
+            send(res, COLLECTION_FAILED);
           },
         );
     } catch (err) {
       source.fault('endpoint', err);
-      send(res, 500, 'metrics endpoint failed\n');
+      send(res, plainAnswer(500, 'metrics endpoint failed\n'));
     }
   };
 }
+
+/** The answer when rendering failed. */
+export const COLLECTION_FAILED = plainAnswer(500, 'metrics collection failed\n');
+/** The answer when gzip failed. */
+export const COMPRESSION_FAILED = plainAnswer(500, 'metrics compression failed\n');
 
 /**
  * Sends a 200 the way most applications send theirs (Express, Koa, plain node:http): the status

@@ -1,59 +1,165 @@
-import http from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { markInternalServer } from '../hooks/runtime.js';
-import { writeHead } from './handler.js';
+import { Worker } from 'node:worker_threads';
+import { endpointThread } from './endpoint-thread.js';
+import type { FromThread, ThreadError, ThreadSettings, ToThread } from './endpoint-thread.js';
+import { COLLECTION_FAILED, COMPRESSION_FAILED, expositionHeaders, plainAnswer } from './handler.js';
+import type { Admission, EndpointSource, PlainAnswer, ScrapeRequest } from './handler.js';
 
 /** The metrics endpoint on its own listener. */
 export interface MetricsServer {
-  readonly server: Server;
   readonly address: AddressInfo;
   close(): Promise<void>;
 }
 
+/** The endpoint thread's program, as the source text of a worker. */
+const THREAD_SOURCE = `(${endpointThread.toString()})();\n`;
+
+/** An Error made again from what crossed the threads (its code kept: `EADDRINUSE`, ...). */
+function threadError(error: ThreadError): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(error.message);
+  if (error.code !== undefined) err.code = error.code;
+  return err;
+}
+
 /**
- * Starts a listener that serves `handle` on exactly `path` (query strings ignored) and 404
- * elsewhere. It is marked as faultline's own (never counted), does not keep the process alive,
- * and drops malformed requests. Rejects when the port cannot be bound; later server errors go
- * to `onError`.
+ * Starts the metrics endpoint on its own thread (src/exporter/endpoint-thread.ts): a server
+ * there answers `path` (query strings ignored) and 404 elsewhere, asks this thread what to
+ * answer each scrape (`admit`) and for the body (`source.render`), and gzips it itself. It does
+ * not keep the process alive and drops malformed requests. Rejects when the port cannot be
+ * bound; later faults of the server or its thread go to `onError`, and the application never
+ * sees them.
  * @example
  * ```ts
- * const { address } = await startMetricsServer(fl.metricsHandler(), '/metrics', 9464, '0.0.0.0', console.error);
+ * const { address } = await startMetricsServer(source, admit, '/metrics', 9464, '0.0.0.0', console.error);
  * ```
  */
 export function startMetricsServer(
-  handle: (req: IncomingMessage, res: ServerResponse) => void,
+  source: EndpointSource,
+  admit: (scrape: ScrapeRequest) => Admission,
   path: string,
   port: number,
   host: string,
   onError: (err: Error) => void,
 ): Promise<MetricsServer> {
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    if ((q < 0 ? url : url.slice(0, q)) !== path) {
-      writeHead(res, 404, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('not found\n');
+  const settings: ThreadSettings = { path, port, host };
+  // None of the application's flags (execArgv) nor NODE_OPTIONS, which Node applies to worker
+  // threads too: `--import faultline/register` would load faultline in the thread and start
+  // another endpoint there.
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: settings, execArgv: [], env });
+  /** The slot each scrape in progress holds, by its id (released when its response closed). */
+  const slots = new Map<number, () => void>();
+  let listening = false;
+  let closing = false;
+  let exited = false;
+  const exit = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+
+  function post(message: ToThread, transfer?: ArrayBuffer[]): void {
+    if (exited) return;
+    try {
+      worker.postMessage(message, transfer);
+    } catch (err) {
+      onError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  function reply(id: number, answer: PlainAnswer): void {
+    post({ type: 'reply', id, status: answer.status, headers: answer.headers, body: answer.body, gzip: false });
+  }
+
+  function scrape(id: number, request: ScrapeRequest): void {
+    let admission: Admission;
+    try {
+      admission = admit(request);
+    } catch (err) {
+      source.fault('endpoint', err);
+      reply(id, plainAnswer(500, 'metrics endpoint failed\n'));
       return;
     }
-    handle(req, res);
-  });
-  markInternalServer(server);
-  server.on('clientError', (_err, socket) => socket.destroy());
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      server.on('error', onError);
-      server.unref();
-      resolve({
-        server,
-        address: server.address() as AddressInfo,
-        close: () => {
-          server.closeAllConnections();
-          return new Promise<void>((done) => server.close(() => done()));
+    if ('answer' in admission) {
+      reply(id, admission.answer);
+      return;
+    }
+    slots.set(id, admission.release);
+    Promise.resolve()
+      .then(() => source.render(admission.format))
+      .then(
+        (body) => {
+          if (typeof body === 'string') {
+            post({ type: 'reply', id, status: 200, headers: expositionHeaders(admission.format), body, gzip: admission.gzip });
+            return;
+          }
+          // A copy of its own, handed over to the thread without another copy; the rendered
+          // Buffer (from the render plan's pool) may be reused at once.
+          const bytes = new Uint8Array(body);
+          source.recycle?.(body);
+          post({ type: 'reply', id, status: 200, headers: expositionHeaders(admission.format), body: bytes, gzip: admission.gzip }, [bytes.buffer]);
         },
-      });
+        (err: unknown) => {
+          release(id);
+          source.fault('render', err);
+          reply(id, COLLECTION_FAILED);
+        },
+      );
+  }
+
+  function release(id: number): void {
+    const slot = slots.get(id);
+    if (slot === undefined) return;
+    slots.delete(id);
+    slot();
+  }
+
+  return new Promise((resolve, reject) => {
+    worker.on('message', (message: FromThread) => {
+      switch (message.type) {
+        case 'scrape':
+          scrape(message.id, message);
+          return;
+        case 'closed':
+          release(message.id);
+          return;
+        case 'gzip-failed':
+          release(message.id);
+          source.fault('gzip', threadError(message.error));
+          reply(message.id, COMPRESSION_FAILED);
+          return;
+        case 'server-error':
+          onError(threadError(message.error));
+          return;
+        case 'listen-error':
+          reject(threadError(message.error));
+          void worker.terminate();
+          return;
+        case 'listening':
+          listening = true;
+          // From now on the thread never keeps the process alive (until then it does, like a
+          // server binding its port: the caller awaits it).
+          worker.unref();
+          resolve({
+            address: message.address,
+            close: () => {
+              closing = true;
+              // Held alive until the thread has closed the port and ended: the caller awaits it.
+              worker.ref();
+              post({ type: 'close' });
+              return exit;
+            },
+          });
+      }
+    });
+    worker.on('error', (err) => {
+      // Before it listened: the endpoint did not start. After: the endpoint is gone (its
+      // scrapes fail, and Prometheus's `up` says so); the application goes on.
+      if (!listening) reject(err);
+      else onError(err);
+    });
+    worker.once('exit', (code) => {
+      exited = true;
+      for (const id of [...slots.keys()]) release(id);
+      if (!listening) reject(new Error(`the metrics endpoint's thread exited with code ${code} before it listened`));
+      else if (!closing) onError(new Error(`the metrics endpoint's thread exited with code ${code}; the endpoint is closed`));
     });
   });
 }

@@ -13,9 +13,10 @@ import { performance } from 'node:perf_hooks';
  * splitting counts. Version 4: a connection's unfinished responses are an InFlight record (was an
  * array), which copies read and write alike. Version 5: `TrackingOwner.end()` is given the clock
  * reading of the response's end. Version 6: a server's watchers entry holds `undefined` when
- * nobody watches it, and the subscribing copy also listens on net.server.socket.
+ * nobody watches it, and the subscribing copy also listens on net.server.socket. Version 7: no
+ * `internalServers` (faultline's own endpoint serves from a thread of its own).
  */
-export const RUNTIME_VERSION = 6;
+export const RUNTIME_VERSION = 7;
 const RUNTIME_KEY = Symbol.for('faultline.runtime');
 /**
  * The property of a ServerResponse holding its chain of Tracked records. The runtime gives every
@@ -88,13 +89,11 @@ interface Runtime {
   readonly owners: Set<TrackingOwner>;
   /** `owners` as an array, for the per-request loop (no iterator per request). */
   ownerList: TrackingOwner[];
-  /** Servers that faultline itself runs (the metrics endpoint): never counted. */
-  readonly internalServers: WeakSet<object>;
   /** The channel listeners in use (from the copy that subscribed), if subscribed. */
   listener:
     | { readonly start: (message: unknown) => void; readonly finish: (message: unknown) => void; readonly socket: (message: unknown) => void }
     | undefined;
-  /** Bumped whenever who watches which server may have changed (owners, instrument(), internal servers). */
+  /** Bumped whenever who watches which server may have changed (owners, instrument()). */
   epoch: number;
   /** `socket` is the response's connection when Node's http.server.request.start channel told it. */
   readonly track: (owner: TrackingOwner, req: IncomingMessage, res: ServerResponse, socket?: unknown) => Tracked;
@@ -150,7 +149,7 @@ function onSocketClose(this: WithInFlight): void {
 function onResponseFinish(message: unknown): void {
   const { response, socket } = message as ChannelMessage;
   const res = response as WithTracked;
-  // Responses of servers nobody watches (the metrics endpoint's own) are not timed.
+  // Responses of servers nobody watches are not timed.
   if (res[TRACKED_KEY] === undefined) return;
   const now = performance.now();
   const inFlight = (socket as WithInFlight)[IN_FLIGHT_KEY];
@@ -222,8 +221,8 @@ interface ChannelMessage {
  * The property of a server holding its watchers as of an epoch: one monomorphic read per request
  * (a WeakMap lookup was ~75 instructions per response under callgrind). `owners` is undefined
  * when nobody watches the server: an empty array has another hidden class than a filled one
- * (its elements kind), and the first request of an unwatched server (the metrics endpoint's)
- * made V8 throw away onRequestStart ("wrong map" on `owners.length`).
+ * (its elements kind), and the first request of an unwatched server (the metrics endpoint's,
+ * when it served on the application's thread) made V8 throw away onRequestStart ("wrong map" on `owners.length`).
  */
 const WATCHERS_KEY = Symbol.for('faultline.watchers');
 type WithWatchers = Server & { [WATCHERS_KEY]?: { epoch: number; owners: TrackingOwner[] | undefined } };
@@ -232,7 +231,7 @@ function watchersOf(runtime: Runtime, server: Server): TrackingOwner[] | undefin
   const s = server as WithWatchers;
   let entry = s[WATCHERS_KEY];
   if (entry === undefined || entry.epoch !== runtime.epoch) {
-    const owners = runtime.internalServers.has(server) ? [] : runtime.ownerList.filter((o) => o.watches(server));
+    const owners = runtime.ownerList.filter((o) => o.watches(server));
     entry = { epoch: runtime.epoch, owners: owners.length > 0 ? owners : undefined };
     s[WATCHERS_KEY] = entry;
   }
@@ -244,8 +243,8 @@ function watchersOf(runtime: Runtime, server: Server): TrackingOwner[] | undefin
  * listener ran, before the first byte is read): the server gets its watchers entry and the
  * socket its in-flight record and 'close' listener now, not at the first request. Node's http
  * code is optimised for the hidden classes of the servers and connections it has served, which
- * carried them by then; the metrics endpoint's server, first asked after that (the first
- * scrape), reached Node's parser without its entry, and V8 threw away the code of
+ * carried them by then; a server first asked after that (the metrics endpoint's at its first
+ * scrape, when it served on the application's thread; any other server of the application) reached Node's parser without its entry, and V8 threw away the code of
  * parserOnHeadersComplete, parserOnIncoming, the stream functions, ... ("wrong map" on
  * `socket.server`) and built it again for both classes.
  */
@@ -287,7 +286,7 @@ function onRequestStart(message: unknown): void {
   // Every response of every server gets faultline's slot, and every connection of a node:http
   // server its in-flight record when accepted (onServerSocket), the same way whether an instance
   // watches the server or not: Node's http code is optimised for the shapes it sees, and objects
-  // of one more shape (say, the first scrape of the metrics endpoint, a server nobody watches)
+  // of one more shape (say, the first request of another server of the application, nobody watches)
   // make V8 throw that code away ("wrong map") and p99 rise. A TLS connection gets its record
   // from track() at its first watched request. Requests get none: adapters keep their
   // per-request state in the record (Tracked.adapterState).
@@ -324,7 +323,7 @@ export function getRuntime(): Runtime {
   const g = globalThis as { [RUNTIME_KEY]?: Runtime };
   let runtime = g[RUNTIME_KEY];
   if (runtime === undefined) {
-    runtime = { version: RUNTIME_VERSION, owners: new Set(), ownerList: [], internalServers: new WeakSet(), listener: undefined, epoch: 0, track };
+    runtime = { version: RUNTIME_VERSION, owners: new Set(), ownerList: [], listener: undefined, epoch: 0, track };
     g[RUNTIME_KEY] = runtime;
   } else if (runtime.version !== RUNTIME_VERSION) {
     throw new Error(
@@ -376,11 +375,4 @@ export function trackResponse(owner: TrackingOwner, req: IncomingMessage, res: S
 export function findTracked(owner: object, res: ServerResponse): Tracked | undefined {
   for (let t = (res as WithTracked)[TRACKED_KEY]; t !== undefined; t = t.next) if (t.owner === owner) return t;
   return undefined;
-}
-
-/** Marks a server as faultline's own (its requests are not counted). */
-export function markInternalServer(server: object): void {
-  const runtime = getRuntime();
-  runtime.internalServers.add(server);
-  runtime.epoch++;
 }

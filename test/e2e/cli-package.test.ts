@@ -68,11 +68,15 @@ describe('the packed tarball', () => {
       "const http = require('node:http');",
       "const server = http.createServer((req, res) => { res.statusCode = 413; res.end(); });",
       'server.listen(0, "127.0.0.1", () => {',
-      '  http.get(`http://127.0.0.1:${server.address().port}/x`, (r) => { r.resume(); r.on("end", () => setTimeout(() => {',
-      '    http.get(`http://127.0.0.1:${process.env.FAULTLINE_PORT}/metrics`, (m) => { let b = ""; m.on("data", (c) => b += c); m.on("end", () => {',
-      '      console.log(b.split("\\n").filter((l) => l.startsWith("http_server_responses_total")).join("\\n")); server.close(); }); });',
-      '  }, 50)); });',
+      '  http.get(`http://127.0.0.1:${server.address().port}/x`, (r) => { r.resume(); r.on("end", scrape); });',
       '});',
+      // The endpoint's thread listens ~50 ms after start-up (longer on a busy machine): asked again until then, 50 times at most.
+      'let tries = 0;',
+      'function scrape() {',
+      '  http.get(`http://127.0.0.1:${process.env.FAULTLINE_PORT}/metrics`, (m) => { let b = ""; m.on("data", (c) => b += c); m.on("end", () => {',
+      '    console.log(b.split("\\n").filter((l) => l.startsWith("http_server_responses_total")).join("\\n")); server.close(); }); })',
+      '    .on("error", (err) => { if (++tries < 50) setTimeout(scrape, 100); else throw err; });',
+      '}',
     ].join('\n');
     writeFileSync(join(app, 'fixture.cjs'), fixture);
     const expected = 'http_server_responses_total{method="GET",route="unmatched",code="413",category="client_fault",documented="true"} 1\n';

@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { byLabels, parseExposition, total } from '../helpers/exposition.js';
 import { request, waitFor } from '../helpers/net.js';
@@ -39,7 +40,8 @@ describe.each([['--import'], ['--require']] as const)('zero-code attach with %s'
     const app = await startApp(flag, { FAULTLINE_PORT: String(metricsPort), FAULTLINE_HOST: '127.0.0.1', FAULTLINE_PATH: '/internal/metrics', FAULTLINE_TOKEN: 'token-123456' });
     children.push(app.child);
     await request(app.port, { path: '/code/503' });
-    expect((await request(metricsPort, { path: '/metrics' })).status).toBe(404);
+    // The endpoint's thread listens ~50 ms after start-up, maybe after the application.
+    expect((await waitFor(() => request(metricsPort, { path: '/metrics' }), 5000, 'the metrics endpoint')).status).toBe(404);
     expect((await request(metricsPort, { path: '/internal/metrics' })).status).toBe(401);
     const ok = await request(metricsPort, { path: '/internal/metrics', headers: { authorization: 'Bearer token-123456' } });
     expect(byLabels(parseExposition(ok.body.toString()), 'http_server_responses_total', ['code', 'category'])).toEqual({ '503|service_fault': 1 });
@@ -74,5 +76,27 @@ describe('bad configuration stops start-up with one line naming the variable', (
       expect(r.stderr).toBe(message);
       expect(r.stdout).toBe('');
     }
+  });
+});
+
+describe('faultline/register through NODE_OPTIONS', () => {
+  it("is not loaded again in the endpoint's own thread (Node applies NODE_OPTIONS to worker threads)", async () => {
+    const metricsPort = await freePort();
+    const probe = join(import.meta.dirname, '../fixtures/core/thread-probe.cjs');
+    const child = spawn(process.execPath, [join(import.meta.dirname, '../fixtures/core/app.cjs')], {
+      env: { ...process.env, NODE_OPTIONS: `--require "${probe}" --require "${CJS_REGISTER}"`, FAULTLINE_PORT: String(metricsPort), FAULTLINE_HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve((JSON.parse(d.toString().split('\n')[0]!) as { port: number }).port)));
+    await request(port, { path: '/code/503' });
+    const scrape = await waitFor(async () => {
+      const s = parseExposition((await request(metricsPort, { path: '/metrics' })).body.toString());
+      return total(s, 'http_server_responses_total') === 1 ? s : undefined;
+    }, 5000, 'the response to be counted');
+    expect(byLabels(scrape, 'http_server_responses_total', ['code', 'category'])).toEqual({ '503|service_fault': 1 });
+    expect(stderr).toBe('preload: main thread\n');
   });
 });

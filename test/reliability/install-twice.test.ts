@@ -77,7 +77,7 @@ describe('one instance, several hooks (F12)', () => {
     g[key] = { version: 999, owners: new Set() };
     try {
       expect(() => createFaultline({ logger: () => {} })).toThrow(
-        'two incompatible copies of faultline are loaded in this process (runtime versions 999 and 6); install one version',
+        'two incompatible copies of faultline are loaded in this process (runtime versions 999 and 7); install one version',
       );
     } finally {
       g[key] = saved;

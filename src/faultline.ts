@@ -20,7 +20,7 @@ import { RenderPlan, renderChunked } from './exporter/render.js';
 import type { ExpositionFormat } from './exporter/render.js';
 import { createEndpoint, createScrapeGate } from './exporter/handler.js';
 import type { Admission, EndpointSource, ScrapeRequest } from './exporter/handler.js';
-import { startMetricsServer } from './exporter/server.js';
+import { startMetricsServer, startMetricsServerHere } from './exporter/server.js';
 import type { MetricsServer } from './exporter/server.js';
 import { METHOD, STATUS_CODE, addOwner, findTracked, removeOwner, trackResponse, watchersChanged } from './hooks/runtime.js';
 import type { Tracked, TrackingOwner } from './hooks/runtime.js';
@@ -290,15 +290,21 @@ export class Faultline implements TrackingOwner {
   }
 
   /**
-   * Starts faultline's own metrics endpoint on `port`/`host` (defaults 9464 / 0.0.0.0). It does
-   * not keep the process alive. Rejects when the port cannot be bound.
+   * Starts faultline's own metrics endpoint on `port`/`host` (defaults 9464 / 0.0.0.0), served
+   * from a worker thread of its own unless `endpointThread` is false (it resolves once that
+   * thread listens, ~50 ms). It does not keep the process alive. Rejects when the port cannot be
+   * bound.
    * @example
    * ```ts
    * const { port } = await fl.listen(9464, '0.0.0.0'); // http://<host>:9464/metrics
    * ```
    */
   listen(port = this.options.port ?? 9464, host = this.options.host): Promise<AddressInfo> {
-    return startMetricsServer(this.endpointSource(), this.admit(), this.options.path, port, host, (err) => this.fault('metrics_server', err)).then((endpoint) => {
+    const onError = (err: Error): void => this.fault('metrics_server', err);
+    const started = this.options.endpointThread
+      ? startMetricsServer(this.endpointSource(), this.admit(), this.options.path, port, host, onError)
+      : startMetricsServerHere(this.metricsHandler(), this.options.path, port, host, onError);
+    return started.then((endpoint) => {
       this.metricsServer = endpoint;
       return endpoint.address;
     });

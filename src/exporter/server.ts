@@ -1,8 +1,11 @@
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
+import { markExporterServer } from '../hooks/exporter-servers.js';
 import { endpointThread } from './endpoint-thread.js';
 import type { FromThread, ThreadError, ThreadSettings, ToThread } from './endpoint-thread.js';
-import { COLLECTION_FAILED, COMPRESSION_FAILED, expositionHeaders, plainAnswer } from './handler.js';
+import { COLLECTION_FAILED, COMPRESSION_FAILED, expositionHeaders, plainAnswer, writeHead } from './handler.js';
 import type { Admission, EndpointSource, PlainAnswer, ScrapeRequest } from './handler.js';
 
 /** The metrics endpoint on its own listener. */
@@ -160,6 +163,52 @@ export function startMetricsServer(
       for (const id of [...slots.keys()]) release(id);
       if (!listening) reject(new Error(`the metrics endpoint's thread exited with code ${code} before it listened`));
       else if (!closing) onError(new Error(`the metrics endpoint's thread exited with code ${code}; the endpoint is closed`));
+    });
+  });
+}
+
+/**
+ * Starts the metrics endpoint on the application's thread (`endpointThread: false`): a listener
+ * serving `handle` on exactly `path` (query strings ignored) and 404 elsewhere. Its requests
+ * are never counted, it does not keep the process alive, and it drops malformed requests.
+ * Rejects when the port cannot be bound; later server errors go to `onError`.
+ * @example
+ * ```ts
+ * const { address } = await startMetricsServerHere(fl.metricsHandler(), '/metrics', 9464, '0.0.0.0', console.error);
+ * ```
+ */
+export function startMetricsServerHere(
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+  path: string,
+  port: number,
+  host: string,
+  onError: (err: Error) => void,
+): Promise<MetricsServer> {
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if ((q < 0 ? url : url.slice(0, q)) !== path) {
+      writeHead(res, 404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('not found\n');
+      return;
+    }
+    handle(req, res);
+  });
+  markExporterServer(server);
+  server.on('clientError', (_err, socket) => socket.destroy());
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      server.on('error', onError);
+      server.unref();
+      resolve({
+        address: server.address() as AddressInfo,
+        close: () => {
+          server.closeAllConnections();
+          return new Promise<void>((done) => server.close(() => done()));
+        },
+      });
     });
   });
 }

@@ -30,3 +30,15 @@ export function isExporterServer(server: unknown): boolean {
   }
   return verdict;
 }
+
+/**
+ * Marks `server` as a metrics exporter's (faultline's own endpoint when it serves from the
+ * application's thread): its requests are not the service's.
+ * @example
+ * ```ts
+ * markExporterServer(http.createServer(handler));
+ * ```
+ */
+export function markExporterServer(server: object): void {
+  seen.set(server, true);
+}

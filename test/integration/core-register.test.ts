@@ -67,6 +67,7 @@ describe('bad configuration stops start-up with one line naming the variable', (
     [{ FAULTLINE_LANG: '??' }, 'faultline: FAULTLINE_LANG="??" is not a language tag such as "en" or "zh"\n'],
     [{ FAULTLINE_TOKEN: 'short' }, 'faultline: FAULTLINE_TOKEN="***" must be at least 8 characters without spaces\n'],
     [{ FAULTLINE_EXPORTER: 'statsd' }, 'faultline: FAULTLINE_EXPORTER="statsd" must be "prometheus" or "otel"\n'],
+    [{ FAULTLINE_ENDPOINT_THREAD: 'off' }, 'faultline: FAULTLINE_ENDPOINT_THREAD="off" must be "true" or "false"\n'],
     [{ FAULTLINE_SERIES_LIMIT: 'lots' }, 'faultline: FAULTLINE_SERIES_LIMIT="lots" is not a positive integer\n'],
     [{ FAULTLINE_CATALOG: '/nonexistent/catalog.yaml' }, 'faultline: FAULTLINE_CATALOG: catalog /nonexistent/catalog.yaml: cannot read the file (ENOENT)\n'],
   ])('%o', (env, message) => {

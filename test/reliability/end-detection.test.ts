@@ -144,6 +144,28 @@ describe('one hidden class for every response in the process', () => {
     expect(seen).toEqual(['socket', 'start /app']);
   });
 
+  it("endpointThread: false serves the endpoint from this thread; none of its requests is counted, on its path or not", async () => {
+    const fl = createFaultline({ logger: () => {}, attachAll: true, endpointThread: false });
+    const { port } = await fl.listen(0, '127.0.0.1');
+    const seen: string[] = [];
+    const onStart = (message: unknown): void => void seen.push((message as { request: http.IncomingMessage }).request.url ?? '');
+    diagnostics.subscribe('http.server.request.start', onStart);
+    const app = http.createServer((_req, res) => res.end('ok'));
+    const appPort = await listen(app);
+    cleanup.push(async () => {
+      diagnostics.unsubscribe('http.server.request.start', onStart);
+      await close(app);
+      await fl.close();
+    });
+    expect((await request(port, { path: '/metrics' })).status).toBe(200);
+    expect((await request(port, { path: '/elsewhere' })).status).toBe(404);
+    expect((await request(port, { method: 'POST', path: '/metrics' })).status).toBe(405);
+    expect((await request(appPort, { path: '/app' })).status).toBe(200);
+    expect(seen).toEqual(['/metrics', '/elsewhere', '/metrics', '/app']);
+    const counted = (await fl.metrics()).split('\n').filter((l) => l.startsWith('http_server_responses_total{'));
+    expect(counted).toEqual(['http_server_responses_total{method="GET",route="unmatched",code="200",category="success",documented="true"} 1']);
+  });
+
   it('the endpoint inside an application gives its responses statusCode before statusMessage, as a framework setting the status does', async () => {
     const fl = createFaultline({ logger: () => {} });
     const handle = fl.metricsHandler();

@@ -11,6 +11,8 @@ import type { Admission, EndpointSource, PlainAnswer, ScrapeRequest } from './ha
 /** The metrics endpoint on its own listener. */
 export interface MetricsServer {
   readonly address: AddressInfo;
+  /** The endpoint's thread, when it has one. */
+  readonly thread: Worker | undefined;
   close(): Promise<void>;
 }
 
@@ -147,6 +149,7 @@ export function startMetricsServer(
           worker.unref();
           resolve({
             address: message.address,
+            thread: worker,
             close: () => {
               closing = true;
               // Held alive until the thread has closed the port and ended: the caller awaits it.
@@ -209,6 +212,7 @@ export function startMetricsServerHere(
       server.unref();
       resolve({
         address: server.address() as AddressInfo,
+        thread: undefined,
         close: () => {
           server.closeAllConnections();
           return new Promise<void>((done) => server.close(() => done()));

@@ -7,6 +7,7 @@ import { endpointThread } from './endpoint-thread.js';
 import type { FromThread, ThreadError, ThreadSettings, ToThread } from './endpoint-thread.js';
 import { COLLECTION_FAILED, COMPRESSION_FAILED, expositionHeaders, plainAnswer, writeHead } from './handler.js';
 import type { Admission, EndpointSource, PlainAnswer, ScrapeRequest } from './handler.js';
+import type { ExpositionFormat } from './render.js';
 
 /** The metrics endpoint on its own listener. */
 export interface MetricsServer {
@@ -91,20 +92,14 @@ export function startMetricsServer(
       .then(() => source.render(admission.format))
       .then(
         (body) => {
-          if (typeof body === 'string') {
-            post({ type: 'reply', id, status: 200, headers: expositionHeaders(admission.format), body, gzip: admission.gzip });
-            return;
+          try {
+            send(id, body, admission);
+          } catch (err) {
+            // Inside a promise callback: it must not become an unhandled rejection.
+            release(id);
+            source.fault('endpoint', err);
+            reply(id, plainAnswer(500, 'metrics endpoint failed\n'));
           }
-          // The body is a view of the render plan's larger buffer, which the message would
-          // copy whole: an exact copy goes instead, and the plan's buffer is reused at once.
-          // Copied again by postMessage, not transferred: transferring detaches an ArrayBuffer,
-          // and the first detached one in a process invalidates V8's ArrayBufferDetaching
-          // protector, after which every typed-array and Buffer access in optimised code
-          // checks for detachment (callgrind, node:http + register scraped once: 56,557
-          // instructions per response with the transfer, 55,344 without).
-          const bytes = new Uint8Array(body);
-          source.recycle?.(body);
-          post({ type: 'reply', id, status: 200, headers: expositionHeaders(admission.format), body: bytes, gzip: admission.gzip });
         },
         (err: unknown) => {
           release(id);
@@ -112,6 +107,24 @@ export function startMetricsServer(
           reply(id, COLLECTION_FAILED);
         },
       );
+  }
+
+  /** Posts a rendered body to the thread (which gzips it when asked). */
+  function send(id: number, body: string | Buffer, admission: { readonly format: ExpositionFormat; readonly gzip: boolean }): void {
+    if (typeof body === 'string') {
+      post({ type: 'reply', id, status: 200, headers: expositionHeaders(admission.format), body, gzip: admission.gzip });
+      return;
+    }
+    // The body is a view of the render plan's larger buffer, which the message would
+    // copy whole: an exact copy goes instead, and the plan's buffer is reused at once.
+    // Copied again by postMessage, not transferred: transferring detaches an ArrayBuffer,
+    // and the first detached one in a process invalidates V8's ArrayBufferDetaching
+    // protector, after which every typed-array and Buffer access in optimised code
+    // checks for detachment (callgrind, node:http + register scraped once: 56,557
+    // instructions per response with the transfer, 55,344 without).
+    const bytes = new Uint8Array(body);
+    source.recycle?.(body);
+    post({ type: 'reply', id, status: 200, headers: expositionHeaders(admission.format), body: bytes, gzip: admission.gzip });
   }
 
   function release(id: number): void {
@@ -123,6 +136,14 @@ export function startMetricsServer(
 
   return new Promise((resolve, reject) => {
     worker.on('message', (message: FromThread) => {
+      // A listener's exception would be an uncaught exception of the application.
+      try {
+        onMessage(message);
+      } catch (err) {
+        onError(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+    function onMessage(message: FromThread): void {
       switch (message.type) {
         case 'scrape':
           scrape(message.id, message);
@@ -159,7 +180,7 @@ export function startMetricsServer(
             },
           });
       }
-    });
+    }
     worker.on('error', (err) => {
       // Before it listened: the endpoint did not start. After: the endpoint is gone (its
       // scrapes fail, and Prometheus's `up` says so); the application goes on.

@@ -43,6 +43,25 @@ describe("the endpoint's thread", () => {
     expect((await third).status).toBe(200);
   });
 
+  it('a fault after rendering answers 500, is counted as an endpoint fault and frees the slot (no unhandled rejection)', async () => {
+    const faults: string[] = [];
+    const source: EndpointSource = {
+      render: () => Buffer.from('# rendered\n'),
+      recycle: () => {
+        throw new Error('recycle broke');
+      },
+      fault: (kind, err) => faults.push(`${kind}: ${err instanceof Error ? err.message : String(err)}`),
+    };
+    const admit = createScrapeGate({ token: undefined, maxConcurrentScrapes: 1 });
+    const server = await startMetricsServer(source, admit, '/metrics', 0, '127.0.0.1', () => {});
+    servers.push(server);
+    for (let i = 0; i < 2; i++) {
+      const a = await request(server.address.port, { path: '/metrics' });
+      expect([a.status, a.body.toString()]).toEqual([500, 'metrics endpoint failed\n']);
+    }
+    expect(faults).toEqual(['endpoint: recycle broke', 'endpoint: recycle broke']);
+  });
+
   it('a thread that ends is reported once to onError, and the slots its scrapes held are freed', async () => {
     const { source, renders } = pendingSource();
     const admit = createScrapeGate({ token: undefined, maxConcurrentScrapes: 1 });

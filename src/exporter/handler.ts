@@ -235,7 +235,7 @@ export function createEndpoint(source: AppEndpointSource, admit: (scrape: Scrape
         );
     } catch (err) {
       source.fault('endpoint', err);
-      send(res, plainAnswer(500, 'metrics endpoint failed\n'));
+      send(res, ENDPOINT_FAILED);
     }
   };
 }
@@ -244,6 +244,8 @@ export function createEndpoint(source: AppEndpointSource, admit: (scrape: Scrape
 export const COLLECTION_FAILED = plainAnswer(500, 'metrics collection failed\n');
 /** The answer when gzip failed. */
 export const COMPRESSION_FAILED = plainAnswer(500, 'metrics compression failed\n');
+/** The answer when the endpoint itself failed. */
+export const ENDPOINT_FAILED = plainAnswer(500, 'metrics endpoint failed\n');
 
 /**
  * Sends a 200 the way most applications send theirs (Express, Koa, plain node:http): the status

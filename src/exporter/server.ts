@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { markExporterServer } from '../hooks/exporter-servers.js';
 import { endpointThread } from './endpoint-thread.js';
 import type { FromThread, ThreadError, ThreadSettings, ToThread } from './endpoint-thread.js';
-import { COLLECTION_FAILED, COMPRESSION_FAILED, expositionHeaders, plainAnswer, writeHead } from './handler.js';
+import { COLLECTION_FAILED, COMPRESSION_FAILED, ENDPOINT_FAILED, expositionHeaders, writeHead } from './handler.js';
 import type { Admission, EndpointSource, PlainAnswer, ScrapeRequest } from './handler.js';
 import type { ExpositionFormat } from './render.js';
 
@@ -80,7 +80,7 @@ export function startMetricsServer(
       admission = admit(request);
     } catch (err) {
       source.fault('endpoint', err);
-      reply(id, plainAnswer(500, 'metrics endpoint failed\n'));
+      reply(id, ENDPOINT_FAILED);
       return;
     }
     if ('answer' in admission) {
@@ -98,7 +98,7 @@ export function startMetricsServer(
             // Inside a promise callback: it must not become an unhandled rejection.
             release(id);
             source.fault('endpoint', err);
-            reply(id, plainAnswer(500, 'metrics endpoint failed\n'));
+            reply(id, ENDPOINT_FAILED);
           }
         },
         (err: unknown) => {

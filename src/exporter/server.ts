@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { markExporterServer } from '../hooks/exporter-servers.js';
 import { endpointThread } from './endpoint-thread.js';
@@ -27,33 +28,130 @@ function threadError(error: ThreadError): NodeJS.ErrnoException {
   return err;
 }
 
+/** One endpoint thread, listening. */
+interface RunningThread {
+  readonly worker: Worker;
+  readonly address: AddressInfo;
+  /** Asks the thread to close its port and end; resolves when it has ended. */
+  close(): Promise<void>;
+}
+
+/** What one endpoint thread needs from the application's thread. */
+interface ThreadHost {
+  readonly source: EndpointSource;
+  readonly admit: (scrape: ScrapeRequest) => Admission;
+  readonly onError: (err: Error) => void;
+}
+
+/** How long the first restart of a failed endpoint thread waits, and the longest wait. */
+const RESTART_DELAY_MS = 1000;
+const MAX_RESTART_DELAY_MS = 60_000;
+
+/** Options of `startMetricsServer` (tests shorten the wait before a restart). */
+export interface ThreadOptions {
+  /** The wait before the first restart of a failed thread (doubled after each quick failure). */
+  readonly restartDelayMs?: number;
+}
+
 /**
  * Starts the metrics endpoint on its own thread (src/exporter/endpoint-thread.ts): a server
  * there answers `path` (query strings ignored) and 404 elsewhere, asks this thread what to
  * answer each scrape (`admit`) and for the body (`source.render`), and gzips it itself. It does
  * not keep the process alive and drops malformed requests. Rejects when the port cannot be
  * bound; later faults of the server or its thread go to `onError`, and the application never
- * sees them.
+ * sees them. A thread that ends unasked is started again on the same port, after 1 s, then
+ * after twice as long each time it fails again within a minute (at most 60 s).
  * @example
  * ```ts
  * const { address } = await startMetricsServer(source, admit, '/metrics', 9464, '0.0.0.0', console.error);
  * ```
  */
-export function startMetricsServer(
+export async function startMetricsServer(
   source: EndpointSource,
   admit: (scrape: ScrapeRequest) => Admission,
   path: string,
   port: number,
   host: string,
   onError: (err: Error) => void,
+  options: ThreadOptions = {},
 ): Promise<MetricsServer> {
-  const settings: ThreadSettings = { path, port, host };
+  const host_: ThreadHost = { source, admit, onError };
+  const firstDelay = options.restartDelayMs ?? RESTART_DELAY_MS;
+  let closing = false;
+  let delay = firstDelay;
+  let timer: NodeJS.Timeout | undefined;
+  let current: RunningThread | undefined;
+  /** A restart in progress: settles once its thread listens (or was closed again) or failed. */
+  let starting: Promise<void> | undefined;
+  let since = 0;
+
+  function ended(code: number): void {
+    current = undefined;
+    if (closing) return;
+    // A thread that had served a minute or more starts again after the first wait; one that
+    // failed sooner after twice the last wait.
+    if (performance.now() - since >= MAX_RESTART_DELAY_MS) delay = firstDelay;
+    onError(new Error(`the metrics endpoint's thread exited with code ${code}; it starts again in ${delay} ms`));
+    restartLater();
+  }
+
+  function restartLater(): void {
+    timer = setTimeout(restart, delay);
+    timer.unref();
+    delay = Math.min(delay * 2, MAX_RESTART_DELAY_MS);
+  }
+
+  function restart(): void {
+    timer = undefined;
+    since = performance.now();
+    starting = startThread({ path, port: address.port, host }, host_, false, ended).then(
+      (thread) => {
+        starting = undefined;
+        if (closing) return thread.close();
+        current = thread;
+        return undefined;
+      },
+      (err: unknown) => {
+        starting = undefined;
+        if (closing) return;
+        onError(new Error(`the metrics endpoint's thread did not start again (${err instanceof Error ? err.message : String(err)}); it tries again in ${delay} ms`));
+        restartLater();
+      },
+    );
+  }
+
+  since = performance.now();
+  current = await startThread({ path, port, host }, host_, true, ended);
+  const address = current.address;
+  return {
+    address,
+    get thread() {
+      return current?.worker;
+    },
+    close: async () => {
+      closing = true;
+      clearTimeout(timer);
+      const thread = current;
+      current = undefined;
+      // A thread starting again is closed as soon as it listens.
+      await Promise.all([starting, thread?.close()]);
+    },
+  };
+}
+
+/**
+ * Starts one endpoint thread. Resolves once it listens; `ended` hears of its exit after that,
+ * unless it was asked to close. Held alive until it listens when `hold` (the caller awaits it).
+ */
+function startThread(settings: ThreadSettings, host: ThreadHost, hold: boolean, ended: (code: number) => void): Promise<RunningThread> {
+  const { source, admit, onError } = host;
   // None of the application's flags (execArgv) nor NODE_OPTIONS, which Node applies to worker
   // threads too: `--import faultline/register` would load faultline in the thread and start
   // another endpoint there.
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NODE_OPTIONS;
   const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: settings, execArgv: [], env });
+  if (!hold) worker.unref();
   /** The slot each scrape in progress holds, by its id (released when its response closed). */
   const slots = new Map<number, () => void>();
   let listening = false;
@@ -170,7 +268,7 @@ export function startMetricsServer(
           worker.unref();
           resolve({
             address: message.address,
-            thread: worker,
+            worker,
             close: () => {
               closing = true;
               // Held alive until the thread has closed the port and ended: the caller awaits it.
@@ -182,8 +280,8 @@ export function startMetricsServer(
       }
     }
     worker.on('error', (err) => {
-      // Before it listened: the endpoint did not start. After: the endpoint is gone (its
-      // scrapes fail, and Prometheus's `up` says so); the application goes on.
+      // Before it listened: the thread did not start. After: it ends ('exit' follows), its
+      // scrapes fail until it is started again (Prometheus's `up` says so); the application goes on.
       if (!listening) reject(err);
       else onError(err);
     });
@@ -191,7 +289,7 @@ export function startMetricsServer(
       exited = true;
       for (const id of [...slots.keys()]) release(id);
       if (!listening) reject(new Error(`the metrics endpoint's thread exited with code ${code} before it listened`));
-      else if (!closing) onError(new Error(`the metrics endpoint's thread exited with code ${code}; the endpoint is closed`));
+      else if (!closing) ended(code);
     });
   });
 }

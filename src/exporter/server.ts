@@ -75,7 +75,7 @@ export async function startMetricsServer(
   onError: (err: Error) => void,
   options: ThreadOptions = {},
 ): Promise<MetricsServer> {
-  const host_: ThreadHost = { source, admit, onError };
+  const threadHost: ThreadHost = { source, admit, onError };
   const firstDelay = options.restartDelayMs ?? RESTART_DELAY_MS;
   let closing = false;
   let delay = firstDelay;
@@ -104,7 +104,7 @@ export async function startMetricsServer(
   function restart(): void {
     timer = undefined;
     since = performance.now();
-    starting = startThread({ path, port: address.port, host }, host_, false, ended).then(
+    starting = startThread({ path, port: address.port, host }, threadHost, false, ended).then(
       (thread) => {
         starting = undefined;
         if (closing) return thread.close();
@@ -121,7 +121,7 @@ export async function startMetricsServer(
   }
 
   since = performance.now();
-  current = await startThread({ path, port, host }, host_, true, ended);
+  current = await startThread({ path, port, host }, threadHost, true, ended);
   const address = current.address;
   return {
     address,

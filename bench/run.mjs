@@ -324,7 +324,9 @@ Unlike CPU time, this does not move with the machine's other load: the figure to
 ${await instructionsTable(CONFIGS, options, (l) => process.stderr.write(l))}
 `;
 } else {
-  instructions = hasCallgrind ? '' : '(valgrind not installed: no instruction counts; `apt-get install -y valgrind`.)\n';
+  instructions = hasCallgrind
+    ? '(No instruction counts in this run: `--instructions=no`. `npm run bench -- --cpu-from=docs/benchmarks.md` counts them and keeps the CPU sections above.)\n'
+    : '(valgrind not installed: no instruction counts; `apt-get install -y valgrind`.)\n';
 }
 
 // Simulated cache misses per response for node:http (bench/cache.mjs; `--cache=no` skips): where

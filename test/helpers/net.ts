@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { Server } from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /** Starts listening on 127.0.0.1, port 0; resolves to the port. */
@@ -72,4 +73,23 @@ export async function waitFor<T>(check: () => Promise<T | undefined> | T | undef
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+/**
+ * Waits until something accepts connections on `port` (a TCP connect, no request: the metrics
+ * endpoint's thread listens a moment after the service is up, and this is no scrape).
+ */
+export function waitForPort(port: number, timeoutMs = 15_000, what = `port ${port}`): Promise<true> {
+  return waitFor(
+    () =>
+      new Promise<true>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', reject);
+      }),
+    timeoutMs,
+    what,
+  );
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './prometheus.js';
-import { waitFor } from './net.js';
+import { waitFor, waitForPort } from './net.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = join(ROOT, 'test/fixtures/otel');
@@ -87,6 +87,8 @@ export async function startOtelService(options: OtelServiceOptions): Promise<Ote
     const m = /PORT=(\d+)/.exec(stdout);
     return m ? Number(m[1]) : undefined;
   }, 20_000, `the ${options.module} fixture to listen`);
+  // faultline's endpoint listens from its own thread, a moment after the application does.
+  if (options.exporter === 'prometheus') await waitForPort(faultlinePort, 10_000, "faultline's metrics endpoint");
   if (otelPort > 0) {
     await waitFor(async () => ((await fetch(`http://127.0.0.1:${otelPort}/metrics`).catch(() => undefined))?.ok ? true : undefined), 10_000, 'the OpenTelemetry Prometheus exporter');
   }

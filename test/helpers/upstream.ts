@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { close, listen, waitFor } from './net.js';
+import { close, listen, waitFor, waitForPort } from './net.js';
 
 /**
  * A simulated upstream modelled on the seed's cloud database API: `/v3/{project_id}/instances`,
@@ -118,6 +118,8 @@ export async function runClient(
     const line = stdout.split('\n').find((l) => l.startsWith('DONE '));
     return line === undefined ? undefined : (JSON.parse(line.slice(5)) as { answered: number; failed: number });
   }, 30_000, 'the client fixture to finish its plan');
+  // faultline's endpoint listens from its own thread, a moment after start-up.
+  await waitForPort(metricsPort, 10_000, "faultline's metrics endpoint");
   return {
     child,
     summary,

@@ -13,7 +13,7 @@ import type { ExpositionFormat } from './render.js';
 /** The metrics endpoint on its own listener. */
 export interface MetricsServer {
   readonly address: AddressInfo;
-  /** The endpoint's thread, when it has one. */
+  /** The endpoint's thread, when it has one (the current one: undefined while a failed one starts again). */
   readonly thread: Worker | undefined;
   close(): Promise<void>;
 }

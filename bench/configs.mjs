@@ -40,6 +40,10 @@ export const CONFIGS = [
   // The least a hook on those channels can do for a counter + histogram by status code: the
   // reference for faultline/register's own work (bench/cache.mjs).
   { fw: 'node:http', name: 'the least channel hook (count + histogram by code)', argv: ['--import', S('least-hook.mjs'), S('node.mjs')], env: { BENCH_MODE: 'bare' } },
+  // The same counter + histogram seeing responses by patching `emit` on http.Server and
+  // ServerResponse instead of through the channels: whether a hook without channel messages
+  // would be cheaper (faultline does not patch; its contract is diagnostics_channel).
+  { fw: 'node:http', name: 'the least emit-patching hook (count + histogram by code)', argv: ['--import', S('emit-hook.mjs'), S('node.mjs')], env: { BENCH_MODE: 'bare' } },
   { fw: 'node:http', name: 'prom-client by hand', argv: [S('node.mjs')], env: { BENCH_MODE: 'prom-client' }, scrape: { port: 'metrics', path: '/metrics' } },
   { fw: 'node:http', name: 'OpenTelemetry http', argv: [S('node-otel.cjs')], env: {}, scrape: { port: 'metrics', path: '/metrics' } },
   { fw: 'express', name: 'bare', argv: [S('express.mjs')], env: { BENCH_MODE: 'bare' } },
